@@ -1,0 +1,88 @@
+# guanxi — build, run and test. `make run` and `make test` do all set-up.
+# Build modes: release (build/release, -O2) and asan (build/asan, ASan+UBSan, used by tests).
+
+CC       ?= cc
+PKGS     := libmicrohttpd jansson sqlite3 libsodium icu-uc icu-i18n opencc libcurl xlsxwriter libical libpq
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -lpthread
+WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+BASE_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -g -Isrc -Ibuild/gen $(PKG_CFLAGS)
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+MODE     ?= release
+ifeq ($(MODE),asan)
+  CFLAGS_MODE := -O1 $(SAN)
+  LDFLAGS_MODE := $(SAN)
+else
+  CFLAGS_MODE := -O2
+  LDFLAGS_MODE :=
+endif
+B        := build/$(MODE)
+
+LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*/*.c)) build/gen/migrations.c build/gen/assets.c
+LIB_OBJ  := $(patsubst %.c,$(B)/%.o,$(LIB_SRC))
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_OBJ := $(patsubst %.c,$(B)/%.o,$(UNIT_SRC))
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+.PHONY: all build run test test-unit test-api test-e2e deps deps-test fuzz bench clean web style
+
+all: build
+build: deps
+	@$(MAKE) --no-print-directory MODE=release build/release/guanxi
+
+$(B)/guanxi: $(B)/src/main.o $(B)/libguanxi.a
+	$(CC) $(LDFLAGS_MODE) -o $@ $^ $(PKG_LIBS)
+
+$(B)/libguanxi.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/unit_tests: $(UNIT_OBJ) $(B)/libguanxi.a
+	$(CC) $(LDFLAGS_MODE) -o $@ $^ $(PKG_LIBS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS_MODE) -DGX_VERSION='"$(VERSION)"' -MMD -MP -c $< -o $@
+
+# Generated sources: SQL migrations and web assets compiled into the binary.
+build/gen/migrations.c: $(sort $(wildcard sql/migrations/*.sql)) scripts/embed.sh
+	@mkdir -p build/gen
+	scripts/embed.sh migrations $(sort $(wildcard sql/migrations/*.sql)) > $@.tmp && mv $@.tmp $@
+
+WEB_FILES := $(shell find web/dist -type f 2>/dev/null | sort)
+ASSET_DIR := $(if $(WEB_FILES),web/dist,web/placeholder)
+build/gen/assets.c: scripts/embed.sh $(WEB_FILES) $(wildcard web/placeholder/*)
+	@mkdir -p build/gen
+	scripts/embed.sh assets $(ASSET_DIR) > $@.tmp && mv $@.tmp $@
+
+deps:
+	@scripts/deps.sh run
+deps-test:
+	@scripts/deps.sh test
+
+# --- the two README commands -------------------------------------------------
+run: build
+	@scripts/run.sh
+
+test: deps-test
+	@scripts/test.sh
+
+# --- parts of the test suite -------------------------------------------------
+test-unit:
+	@$(MAKE) --no-print-directory MODE=asan build/asan/unit_tests build/asan/guanxi
+	build/asan/unit_tests
+
+fuzz:
+	@scripts/fuzz.sh
+
+bench: build
+	@scripts/bench.sh
+
+style:
+	@scripts/style.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)
