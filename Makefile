@@ -19,9 +19,10 @@ else
 endif
 B        := build/$(MODE)
 
-LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*/*.c)) build/gen/migrations.c build/gen/assets.c
+# EXCLUDE=src/dir ... leaves folders out of a build (work in progress elsewhere)
+LIB_SRC  := $(filter-out src/main.c $(addsuffix /%,$(EXCLUDE)),$(wildcard src/*/*.c)) build/gen/migrations.c build/gen/assets.c
 LIB_OBJ  := $(patsubst %.c,$(B)/%.o,$(LIB_SRC))
-UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_SRC := $(filter-out $(UNIT_EXCLUDE),$(wildcard tests/unit/*.c))
 UNIT_OBJ := $(patsubst %.c,$(B)/%.o,$(UNIT_SRC))
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 

@@ -1,0 +1,789 @@
+/* entity.c — the generic engine behind every entity: validate, create, read,
+ * update with optimistic concurrency, soft delete, restore, field history and
+ * audit. Lists live in entity/list.c. */
+#include "entity/entity.h"
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/id.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "core/utf8.h"
+#include "store/store.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- system columns every entity table has ------------------------------ */
+
+#define SYS(n, t) {n, t, GX_FF_READONLY | GX_FF_FILTER | GX_FF_SORT, 0, 0, 0, NULL, NULL, {NULL, NULL, NULL}}
+static const struct gx_field sys_fields[] = {
+	SYS("id", GX_F_INT),
+	SYS("created_at", GX_F_DATETIME),
+	SYS("updated_at", GX_F_DATETIME),
+	SYS("created_by", GX_F_REF),
+	SYS("updated_by", GX_F_REF),
+	SYS("deleted_at", GX_F_DATETIME),
+	SYS("version", GX_F_INT),
+};
+#undef SYS
+#define NSYS ((int)(sizeof sys_fields / sizeof sys_fields[0]))
+
+const struct gx_field *gx_entity_field(const struct gx_entity *e, const char *name)
+{
+	for (int i = 0; i < e->nfields; i++)
+		if (strcmp(e->fields[i].name, name) == 0)
+			return &e->fields[i];
+	for (int i = 0; i < NSYS; i++)
+		if (strcmp(sys_fields[i].name, name) == 0)
+			return &sys_fields[i];
+	return NULL;
+}
+
+/* ---- registry ------------------------------------------------------------ */
+
+static const struct gx_entity *registry[64];
+static int nregistry;
+
+void gx_entity_register(const struct gx_entity *e)
+{
+	for (int i = 0; i < nregistry; i++)
+		if (registry[i] == e)
+			return;
+	if (nregistry < (int)(sizeof registry / sizeof registry[0]))
+		registry[nregistry++] = e;
+}
+
+const struct gx_entity *gx_entity_find(const char *name)
+{
+	for (int i = 0; i < nregistry; i++)
+		if (strcmp(registry[i]->name, name) == 0)
+			return registry[i];
+	return NULL;
+}
+
+/* ---- errors --------------------------------------------------------------- */
+
+void gx_errors_add(struct gx_errors *e, const char *field, const char *code, const char *fmt, ...)
+{
+	if (!e)
+		return;
+	if (!e->list)
+		e->list = json_array();
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	json_array_append_new(e->list, json_pack("{s:s?, s:s, s:s}", "field", field, "code", code,
+						 "message", msg));
+}
+
+/* ---- validation ------------------------------------------------------------ */
+
+static bool valid_email(const char *s)
+{
+	const char *at = strchr(s, '@');
+	if (!at || at == s || strchr(at + 1, '@') || strlen(s) > 254)
+		return false;
+	const char *dot = strrchr(at, '.');
+	if (!dot || dot == at + 1 || !dot[1])
+		return false;
+	for (const char *p = s; *p; p++)
+		if (isspace((unsigned char)*p) || (unsigned char)*p < 0x20)
+			return false;
+	return true;
+}
+
+static bool valid_phone(const char *s)
+{
+	int digits = 0;
+	for (const char *p = s; *p; p++) {
+		if (isdigit((unsigned char)*p))
+			digits++;
+		else if (!strchr("+-() .#*x", *p))
+			return false;
+	}
+	return digits >= 3 && digits <= 32;
+}
+
+static bool has_control_chars(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && *p != '\n' && *p != '\r' && *p != '\t') || *p == 0x7f)
+			return true;
+	return false;
+}
+
+/* Checks one value against its field; adds an error and returns false when bad. */
+static bool check_value(const struct gx_field *f, const json_t *v, struct gx_errors *errs)
+{
+	const char *n = f->name;
+	if (json_is_null(v)) {
+		if (f->flags & GX_FF_REQUIRED) {
+			gx_errors_add(errs, n, "required", "%s is required", n);
+			return false;
+		}
+		return true;
+	}
+	switch (f->type) {
+	case GX_F_INT: case GX_F_MONEY: case GX_F_REF: {
+		if (!json_is_integer(v)) {
+			gx_errors_add(errs, n, "type", "%s must be an integer", n);
+			return false;
+		}
+		json_int_t x = json_integer_value(v);
+		int64_t lo = f->min, hi = f->max;
+		if (lo >= hi) {
+			/* default range: exact in JSON/JavaScript numbers */
+			lo = f->type == GX_F_REF ? 1 : -9007199254740991LL;
+			hi = 9007199254740991LL;
+		}
+		if (x < lo || x > hi) {
+			gx_errors_add(errs, n, "out_of_range", "%s must be between %lld and %lld", n,
+				      (long long)lo, (long long)hi);
+			return false;
+		}
+		return true;
+	}
+	case GX_F_BOOL:
+		if (!json_is_boolean(v)) {
+			gx_errors_add(errs, n, "type", "%s must be true or false", n);
+			return false;
+		}
+		return true;
+	default:
+		break;
+	}
+	if (!json_is_string(v)) {
+		gx_errors_add(errs, n, "type", "%s must be a string", n);
+		return false;
+	}
+	const char *s = json_string_value(v);
+	size_t len = json_string_length(v);
+	if (strlen(s) != len || !gx_utf8_valid(s, len)) {
+		gx_errors_add(errs, n, "invalid_text", "%s must be UTF-8 text without NUL", n);
+		return false;
+	}
+	int max = f->max_len ? f->max_len : 1000;
+	if (gx_utf8_len(s) > (size_t)max) {
+		gx_errors_add(errs, n, "too_long", "%s is longer than %d characters", n, max);
+		return false;
+	}
+	if (has_control_chars(s)) {
+		gx_errors_add(errs, n, "invalid_text", "%s contains control characters", n);
+		return false;
+	}
+	if ((f->flags & GX_FF_REQUIRED) && len == 0) {
+		gx_errors_add(errs, n, "required", "%s must not be empty", n);
+		return false;
+	}
+	int y, m, d;
+	int64_t ms;
+	switch (f->type) {
+	case GX_F_EMAIL:
+		if (len && !valid_email(s)) {
+			gx_errors_add(errs, n, "invalid_format", "%s is not an email address", n);
+			return false;
+		}
+		break;
+	case GX_F_PHONE:
+		if (len && !valid_phone(s)) {
+			gx_errors_add(errs, n, "invalid_format", "%s is not a phone number", n);
+			return false;
+		}
+		break;
+	case GX_F_DATE:
+		if (len != 10 || gx_date_parse(s, &y, &m, &d)) {
+			gx_errors_add(errs, n, "invalid_format", "%s must be a date YYYY-MM-DD", n);
+			return false;
+		}
+		break;
+	case GX_F_DATETIME:
+		if (gx_time_parse(s, &ms)) {
+			gx_errors_add(errs, n, "invalid_format",
+				      "%s must be an ISO 8601 time with zone, e.g. 2026-01-31T09:30:00Z", n);
+			return false;
+		}
+		break;
+	case GX_F_ENUM: {
+		for (const char *const *o = f->options; o && *o; o++)
+			if (strcmp(*o, s) == 0)
+				return true;
+		char allowed[400] = "";
+		size_t used = 0;
+		for (const char *const *o = f->options; o && *o && used < sizeof allowed - 40; o++)
+			used += (size_t)snprintf(allowed + used, sizeof allowed - used, "%s%s",
+						 used ? ", " : "", *o);
+		gx_errors_add(errs, n, "invalid_option", "%s must be one of: %s", n, allowed);
+		return false;
+	}
+	default:
+		break;
+	}
+	return true;
+}
+
+int gx_entity_validate(const struct gx_entity *e, const json_t *input, bool is_create,
+		       struct gx_errors *errs)
+{
+	int bad = 0;
+	if (!json_is_object(input)) {
+		gx_errors_add(errs, NULL, "type", "the request body must be a JSON object");
+		return GX_EINVAL;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)input, key, v) {
+		const struct gx_field *f = gx_entity_field(e, key);
+		if (!f || (f->flags & GX_FF_HIDDEN)) {
+			gx_errors_add(errs, key, "unknown_field", "%s is not a field of %s", key, e->name);
+			bad++;
+			continue;
+		}
+		if (f->flags & GX_FF_READONLY) {
+			gx_errors_add(errs, key, "read_only", "%s cannot be set", key);
+			bad++;
+			continue;
+		}
+		if (!is_create && (f->flags & GX_FF_CREATE_ONLY)) {
+			gx_errors_add(errs, key, "read_only", "%s cannot be changed once created", key);
+			bad++;
+			continue;
+		}
+		if (!check_value(f, v, errs))
+			bad++;
+	}
+	if (is_create) {
+		for (int i = 0; i < e->nfields; i++) {
+			const struct gx_field *f = &e->fields[i];
+			if ((f->flags & GX_FF_REQUIRED) && !json_object_get(input, f->name)) {
+				gx_errors_add(errs, f->name, "required", "%s is required", f->name);
+				bad++;
+			}
+		}
+	}
+	return bad ? GX_EINVAL : 0;
+}
+
+/* ---- rows <-> JSON ----------------------------------------------------------- */
+
+json_t *gx_entity_row_json(const struct gx_entity *e, struct gx_stmt *st)
+{
+	json_t *o = json_object();
+	int n = gx_stmt_columns(st);
+	for (int i = 0; i < n; i++) {
+		const char *name = gx_stmt_col_name(st, i);
+		const struct gx_field *f = e ? gx_entity_field(e, name) : NULL;
+		if (f && (f->flags & GX_FF_HIDDEN))
+			continue;
+		json_t *v;
+		if (gx_stmt_col_type(st, i) == GX_COL_NULL)
+			v = json_null();
+		else if (!f)
+			v = gx_stmt_col_type(st, i) == GX_COL_INT ? json_integer(gx_stmt_col_int64(st, i))
+								  : json_string(gx_stmt_col_text(st, i));
+		else if (f->type == GX_F_INT || f->type == GX_F_MONEY || f->type == GX_F_REF)
+			v = json_integer(gx_stmt_col_int64(st, i));
+		else if (f->type == GX_F_BOOL)
+			v = json_boolean(gx_stmt_col_int64(st, i) != 0);
+		else
+			v = json_string(gx_stmt_col_text(st, i));
+		json_object_set_new(o, name, v ? v : json_null());
+	}
+	return o;
+}
+
+/* Appends the SELECT column list of e (hidden and virtual fields left out). */
+static int select_list(const struct gx_entity *e, struct gx_buf *b)
+{
+	int rc = gx_buf_adds(b, "id");
+	for (int i = 0; !rc && i < e->nfields; i++) {
+		const struct gx_field *f = &e->fields[i];
+		if (f->flags & (GX_FF_HIDDEN | GX_FF_VIRTUAL))
+			continue;
+		rc = gx_buf_printf(b, ", %s", f->name);
+	}
+	if (!rc)
+		rc = gx_buf_adds(b, ", created_at, updated_at, created_by, updated_by, deleted_at, version");
+	return rc;
+}
+
+char *gx_entity_select_sql(const struct gx_entity *e, struct gx_arena *a);
+char *gx_entity_select_sql(const struct gx_entity *e, struct gx_arena *a)
+{
+	struct gx_buf b;
+	gx_buf_init(&b, 1 << 16);
+	int rc = gx_buf_adds(&b, "SELECT ");
+	if (!rc)
+		rc = select_list(e, &b);
+	if (!rc)
+		rc = gx_buf_printf(&b, " FROM %s", e->table);
+	char *s = rc ? NULL : gx_arena_strndup(a, b.data, b.len);
+	gx_buf_free(&b);
+	return s;
+}
+
+static int bind_json(struct gx_stmt *st, int idx, const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING: return gx_stmt_bind_text(st, idx, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER: return gx_stmt_bind_int64(st, idx, json_integer_value(v));
+	case JSON_TRUE: return gx_stmt_bind_int64(st, idx, 1);
+	case JSON_FALSE: return gx_stmt_bind_int64(st, idx, 0);
+	case JSON_REAL: return gx_stmt_bind_double(st, idx, json_real_value(v));
+	default: return gx_stmt_bind_null(st, idx);
+	}
+}
+
+/* Text form of a value for the field history ("" never stands for null). */
+static char *history_text(const json_t *v)
+{
+	if (!v || json_is_null(v))
+		return NULL;
+	if (json_is_string(v))
+		return strdup(json_string_value(v));
+	return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+}
+
+/* ---- reads ------------------------------------------------------------------ */
+
+int gx_entity_get_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
+		       int64_t id, bool with_deleted, json_t **out)
+{
+	*out = NULL;
+	char *base = gx_entity_select_sql(e, ctx->arena);
+	char *sql = base ? gx_arena_printf(ctx->arena, "%s WHERE tenant_id = ? AND id = ?%s", base,
+					   with_deleted ? "" : " AND deleted_at IS NULL")
+			 : NULL;
+	if (!sql)
+		return GX_ENOMEM;
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, sql, &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+	gx_stmt_bind_int64(st, 2, id);
+	rc = gx_stmt_step(st);
+	if (rc == GX_ROW) {
+		*out = gx_entity_row_json(e, st);
+		rc = *out ? 0 : GX_ENOMEM;
+	} else if (rc == GX_DONE) {
+		rc = GX_ENOTFOUND;
+	}
+	gx_stmt_reset(st);
+	return rc;
+}
+
+int gx_entity_get(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id, bool with_deleted,
+		  json_t **out)
+{
+	struct gx_conn *c;
+	int rc = gx_store_reader(ctx->store, &c);
+	if (rc)
+		return rc;
+	rc = gx_entity_get_conn(ctx, c, e, id, with_deleted, out);
+	gx_store_release(c);
+	return rc;
+}
+
+/* ---- audit and history ------------------------------------------------------------ */
+
+int gx_audit_write(struct gx_ctx *ctx, struct gx_conn *c, const char *action, const char *entity,
+		   int64_t entity_id, const json_t *before, const json_t *after, int64_t *audit_id)
+{
+	char now[40];
+	gx_time_iso(gx_now_ms(), now, sizeof now);
+	int64_t id = gx_id_new();
+	char *b = before ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c,
+		"INSERT INTO audit_log (tenant_id, id, at, actor_id, action, entity, entity_id, "
+		"before, after, ip, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st);
+	if (!rc) {
+		gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+		gx_stmt_bind_int64(st, 2, id);
+		gx_stmt_bind_str(st, 3, now);
+		if (ctx->user_id)
+			gx_stmt_bind_int64(st, 4, ctx->user_id);
+		else
+			gx_stmt_bind_null(st, 4);
+		gx_stmt_bind_str(st, 5, action);
+		gx_stmt_bind_str(st, 6, entity);
+		if (entity_id)
+			gx_stmt_bind_int64(st, 7, entity_id);
+		else
+			gx_stmt_bind_null(st, 7);
+		gx_stmt_bind_str(st, 8, b);
+		gx_stmt_bind_str(st, 9, a);
+		gx_stmt_bind_str(st, 10, ctx->ip);
+		gx_stmt_bind_str(st, 11, ctx->request_id);
+		rc = gx_stmt_step(st);
+		gx_stmt_reset(st);
+	}
+	free(b);
+	free(a);
+	if (!rc && audit_id)
+		*audit_id = id;
+	return rc;
+}
+
+static int history_row(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
+		       int64_t entity_id, const struct gx_field *f, const json_t *old,
+		       const json_t *new, int64_t audit_id, const char *now)
+{
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c,
+		"INSERT INTO field_history (tenant_id, id, entity, entity_id, field, old_value, "
+		"new_value, changed_by, changed_at, audit_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st);
+	if (rc)
+		return rc;
+	bool secret = f->flags & (GX_FF_SECRET | GX_FF_HIDDEN);
+	char *o = secret ? NULL : history_text(old);
+	char *n = secret ? strdup("(changed)") : history_text(new);
+	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+	gx_stmt_bind_int64(st, 2, gx_id_new());
+	gx_stmt_bind_str(st, 3, e->name);
+	gx_stmt_bind_int64(st, 4, entity_id);
+	gx_stmt_bind_str(st, 5, f->name);
+	gx_stmt_bind_str(st, 6, o);
+	gx_stmt_bind_str(st, 7, n);
+	if (ctx->user_id)
+		gx_stmt_bind_int64(st, 8, ctx->user_id);
+	else
+		gx_stmt_bind_null(st, 8);
+	gx_stmt_bind_str(st, 9, now);
+	gx_stmt_bind_int64(st, 10, audit_id);
+	rc = gx_stmt_step(st);
+	gx_stmt_reset(st);
+	free(o);
+	free(n);
+	return rc;
+}
+
+/* Names the unique fields among values as the cause of a conflict. */
+static void conflict_errors(const struct gx_entity *e, const json_t *values, struct gx_errors *errs)
+{
+	int named = 0;
+	for (int i = 0; i < e->nfields; i++) {
+		const struct gx_field *f = &e->fields[i];
+		if ((f->flags & GX_FF_UNIQUE) && json_object_get(values, f->name)) {
+			gx_errors_add(errs, f->name, "duplicate", "another %s record has this %s",
+				      e->name, f->name);
+			named++;
+		}
+	}
+	if (!named)
+		gx_errors_add(errs, NULL, "duplicate", "the record conflicts with an existing one");
+}
+
+/* ---- create -------------------------------------------------------------------- */
+
+int gx_entity_create(struct gx_ctx *ctx, const struct gx_entity *e, const json_t *input,
+		     json_t **out, struct gx_errors *errs)
+{
+	*out = NULL;
+	int rc = gx_entity_validate(e, input, true, errs);
+	if (rc)
+		return rc;
+	json_t *values = json_deep_copy(input);
+	if (!values)
+		return GX_ENOMEM;
+	struct gx_conn *c;
+	gx_store_writer(ctx->store, &c);
+	rc = gx_conn_begin(c);
+	if (!rc && e->hooks.before_write)
+		rc = e->hooks.before_write(ctx, c, e, values, NULL, errs);
+	char now[40];
+	gx_time_iso(gx_now_ms(), now, sizeof now);
+	int64_t id = gx_id_new();
+	struct gx_buf cols, qs;
+	gx_buf_init(&cols, 1 << 16);
+	gx_buf_init(&qs, 1 << 16);
+	if (!rc) {
+		gx_buf_adds(&cols, "tenant_id, id, created_at, updated_at, created_by, updated_by, version");
+		gx_buf_adds(&qs, "?, ?, ?, ?, ?, ?, 1");
+		for (int i = 0; i < e->nfields; i++) {
+			const struct gx_field *f = &e->fields[i];
+			if (!(f->flags & GX_FF_VIRTUAL) && json_object_get(values, f->name)) {
+				gx_buf_printf(&cols, ", %s", f->name);
+				gx_buf_adds(&qs, ", ?");
+			}
+		}
+		char *sql = gx_arena_printf(ctx->arena, "INSERT INTO %s (%s) VALUES (%s)", e->table,
+					    cols.data, qs.data);
+		struct gx_stmt *st = NULL;
+		rc = sql ? gx_conn_prepare(c, sql, &st) : GX_ENOMEM;
+		if (!rc) {
+			int k = 1;
+			gx_stmt_bind_int64(st, k++, ctx->tenant_id);
+			gx_stmt_bind_int64(st, k++, id);
+			gx_stmt_bind_str(st, k++, now);
+			gx_stmt_bind_str(st, k++, now);
+			for (int j = 0; j < 2; j++) {
+				if (ctx->user_id)
+					gx_stmt_bind_int64(st, k++, ctx->user_id);
+				else
+					gx_stmt_bind_null(st, k++);
+			}
+			for (int i = 0; i < e->nfields; i++) {
+				const struct gx_field *f = &e->fields[i];
+				json_t *v = json_object_get(values, f->name);
+				if (!(f->flags & GX_FF_VIRTUAL) && v)
+					bind_json(st, k++, v);
+			}
+			rc = gx_stmt_step(st);
+			gx_stmt_reset(st);
+			if (rc == GX_ECONFLICT)
+				conflict_errors(e, values, errs);
+		}
+	}
+	gx_buf_free(&cols);
+	gx_buf_free(&qs);
+	json_t *after = NULL;
+	int64_t audit_id = 0;
+	if (!rc)
+		rc = gx_entity_get_conn(ctx, c, e, id, false, &after);
+	if (!rc)
+		rc = gx_audit_write(ctx, c, "create", e->name, id, NULL, after, &audit_id);
+	for (int i = 0; !rc && i < e->nfields; i++) {
+		const struct gx_field *f = &e->fields[i];
+		json_t *v = json_object_get(values, f->name);
+		if (v && !json_is_null(v) && !(f->flags & GX_FF_VIRTUAL))
+			rc = history_row(ctx, c, e, id, f, NULL, v, audit_id, now);
+	}
+	if (!rc && e->hooks.after_write)
+		rc = e->hooks.after_write(ctx, c, e, id, NULL, after, errs);
+	if (!rc)
+		rc = gx_conn_commit(c);
+	gx_store_release(c); /* rolls back on error */
+	json_decref(values);
+	if (rc) {
+		json_decref(after);
+		return rc;
+	}
+	*out = after;
+	return 0;
+}
+
+/* ---- update ---------------------------------------------------------------------- */
+
+int gx_entity_update(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id,
+		     int64_t expected_version, const json_t *input, json_t **out,
+		     struct gx_errors *errs)
+{
+	*out = NULL;
+	int rc = gx_entity_validate(e, input, false, errs);
+	if (rc)
+		return rc;
+	json_t *values = json_deep_copy(input), *current = NULL, *after = NULL;
+	if (!values)
+		return GX_ENOMEM;
+	struct gx_conn *c;
+	gx_store_writer(ctx->store, &c);
+	rc = gx_conn_begin(c);
+	if (!rc)
+		rc = gx_entity_get_conn(ctx, c, e, id, false, &current);
+	if (!rc && json_integer_value(json_object_get(current, "version")) != expected_version)
+		rc = GX_ESTALE;
+	if (!rc && e->hooks.before_write)
+		rc = e->hooks.before_write(ctx, c, e, values, current, errs);
+	/* which columns really change */
+	const struct gx_field *changed[128];
+	int nchanged = 0;
+	for (int i = 0; !rc && i < e->nfields && nchanged < 128; i++) {
+		const struct gx_field *f = &e->fields[i];
+		json_t *v = json_object_get(values, f->name);
+		if (!v || (f->flags & GX_FF_VIRTUAL))
+			continue;
+		json_t *old = json_object_get(current, f->name);
+		if ((f->flags & GX_FF_HIDDEN) || !old || !json_equal(old, v))
+			changed[nchanged++] = f;
+	}
+	char now[40];
+	gx_time_iso(gx_now_ms(), now, sizeof now);
+	if (!rc && nchanged) {
+		struct gx_buf set;
+		gx_buf_init(&set, 1 << 16);
+		for (int i = 0; i < nchanged; i++)
+			gx_buf_printf(&set, "%s = ?, ", changed[i]->name);
+		char *sql = gx_arena_printf(ctx->arena,
+			"UPDATE %s SET %supdated_at = ?, updated_by = ?, version = version + 1 "
+			"WHERE tenant_id = ? AND id = ? AND version = ?", e->table, set.data);
+		gx_buf_free(&set);
+		struct gx_stmt *st = NULL;
+		rc = sql ? gx_conn_prepare(c, sql, &st) : GX_ENOMEM;
+		if (!rc) {
+			int k = 1;
+			for (int i = 0; i < nchanged; i++)
+				bind_json(st, k++, json_object_get(values, changed[i]->name));
+			gx_stmt_bind_str(st, k++, now);
+			if (ctx->user_id)
+				gx_stmt_bind_int64(st, k++, ctx->user_id);
+			else
+				gx_stmt_bind_null(st, k++);
+			gx_stmt_bind_int64(st, k++, ctx->tenant_id);
+			gx_stmt_bind_int64(st, k++, id);
+			gx_stmt_bind_int64(st, k++, expected_version);
+			rc = gx_stmt_step(st);
+			if (!rc && gx_stmt_changes(st) != 1)
+				rc = GX_ESTALE;
+			gx_stmt_reset(st);
+			if (rc == GX_ECONFLICT)
+				conflict_errors(e, values, errs);
+		}
+		int64_t audit_id = 0;
+		if (!rc)
+			rc = gx_entity_get_conn(ctx, c, e, id, false, &after);
+		if (!rc)
+			rc = gx_audit_write(ctx, c, "update", e->name, id, current, after, &audit_id);
+		for (int i = 0; !rc && i < nchanged; i++)
+			rc = history_row(ctx, c, e, id, changed[i], json_object_get(current, changed[i]->name),
+					 json_object_get(values, changed[i]->name), audit_id, now);
+		if (!rc && e->hooks.after_write)
+			rc = e->hooks.after_write(ctx, c, e, id, current, after, errs);
+	} else if (!rc) {
+		after = json_incref(current); /* nothing changed: no new version */
+	}
+	if (!rc)
+		rc = gx_conn_commit(c);
+	gx_store_release(c);
+	json_decref(values);
+	json_decref(current);
+	if (rc) {
+		json_decref(after);
+		return rc;
+	}
+	*out = after;
+	return 0;
+}
+
+/* ---- soft delete and restore ---------------------------------------------------------- */
+
+static int set_deleted(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id,
+		       int64_t expected_version, bool deleting, json_t **out,
+		       struct gx_errors *errs)
+{
+	if (out)
+		*out = NULL;
+	json_t *current = NULL, *after = NULL;
+	struct gx_conn *c;
+	gx_store_writer(ctx->store, &c);
+	int rc = gx_conn_begin(c);
+	if (!rc)
+		rc = gx_entity_get_conn(ctx, c, e, id, true, &current);
+	if (!rc) {
+		bool is_deleted = !json_is_null(json_object_get(current, "deleted_at"));
+		if (is_deleted == deleting)
+			rc = deleting ? GX_ENOTFOUND : GX_ECONFLICT;
+		else if (expected_version >= 0 &&
+			 json_integer_value(json_object_get(current, "version")) != expected_version)
+			rc = GX_ESTALE;
+	}
+	char now[40];
+	gx_time_iso(gx_now_ms(), now, sizeof now);
+	if (!rc) {
+		char *sql = gx_arena_printf(ctx->arena,
+			"UPDATE %s SET deleted_at = ?, updated_at = ?, updated_by = ?, "
+			"version = version + 1 WHERE tenant_id = ? AND id = ?", e->table);
+		struct gx_stmt *st = NULL;
+		rc = sql ? gx_conn_prepare(c, sql, &st) : GX_ENOMEM;
+		if (!rc) {
+			gx_stmt_bind_str(st, 1, deleting ? now : NULL);
+			gx_stmt_bind_str(st, 2, now);
+			if (ctx->user_id)
+				gx_stmt_bind_int64(st, 3, ctx->user_id);
+			else
+				gx_stmt_bind_null(st, 3);
+			gx_stmt_bind_int64(st, 4, ctx->tenant_id);
+			gx_stmt_bind_int64(st, 5, id);
+			rc = gx_stmt_step(st);
+			gx_stmt_reset(st);
+		}
+	}
+	int64_t audit_id = 0;
+	if (!rc)
+		rc = gx_entity_get_conn(ctx, c, e, id, true, &after);
+	if (!rc)
+		rc = gx_audit_write(ctx, c, deleting ? "delete" : "restore", e->name, id, current,
+				    after, &audit_id);
+	if (!rc)
+		rc = history_row(ctx, c, e, id, gx_entity_field(e, "deleted_at"),
+				 json_object_get(current, "deleted_at"),
+				 json_object_get(after, "deleted_at"), audit_id, now);
+	if (!rc && e->hooks.after_write)
+		rc = e->hooks.after_write(ctx, c, e, id, current, after, errs);
+	if (!rc)
+		rc = gx_conn_commit(c);
+	gx_store_release(c);
+	json_decref(current);
+	if (!rc && out)
+		*out = after;
+	else
+		json_decref(after);
+	return rc;
+}
+
+int gx_entity_delete(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id,
+		     int64_t expected_version, struct gx_errors *errs)
+{
+	return set_deleted(ctx, e, id, expected_version, true, NULL, errs);
+}
+
+int gx_entity_restore(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id, json_t **out,
+		      struct gx_errors *errs)
+{
+	return set_deleted(ctx, e, id, -1, false, out, errs);
+}
+
+/* ---- history ------------------------------------------------------------------ */
+
+int gx_entity_history(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id,
+		      int64_t before_id, int limit, json_t **out)
+{
+	*out = NULL;
+	struct gx_conn *c;
+	int rc = gx_store_reader(ctx->store, &c);
+	if (rc)
+		return rc;
+	json_t *probe = NULL;
+	rc = gx_entity_get_conn(ctx, c, e, id, true, &probe); /* 404 for foreign ids */
+	json_decref(probe);
+	struct gx_stmt *st = NULL;
+	if (!rc)
+		rc = gx_conn_prepare(c,
+			"SELECT id, field, old_value, new_value, changed_by, changed_at, audit_id "
+			"FROM field_history WHERE tenant_id = ? AND entity = ? AND entity_id = ? "
+			"AND id < ? ORDER BY id DESC LIMIT ?", &st);
+	json_t *items = json_array();
+	int64_t last = 0;
+	int n = 0;
+	if (!rc) {
+		gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+		gx_stmt_bind_str(st, 2, e->name);
+		gx_stmt_bind_int64(st, 3, id);
+		gx_stmt_bind_int64(st, 4, before_id > 0 ? before_id : INT64_MAX);
+		gx_stmt_bind_int64(st, 5, limit + 1);
+		while ((rc = gx_stmt_step(st)) == GX_ROW) {
+			if (n++ == limit)
+				break;
+			json_t *row = gx_entity_row_json(NULL, st);
+			last = gx_stmt_col_int64(st, 0);
+			json_array_append_new(items, row);
+		}
+		if (rc == GX_ROW || rc == GX_DONE)
+			rc = 0;
+		gx_stmt_reset(st);
+	}
+	gx_store_release(c);
+	if (rc) {
+		json_decref(items);
+		return rc;
+	}
+	json_t *next = n > limit ? json_sprintf("%lld", (long long)last) : json_null();
+	*out = json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
+	return 0;
+}

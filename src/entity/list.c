@@ -1,0 +1,425 @@
+/* list.c — list queries of the entity engine: filter[field][op]=value,
+ * sort=-field, q= search, keyset cursors (never OFFSET), optional count. */
+#include "entity/entity.h"
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/time.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *gx_entity_select_sql(const struct gx_entity *e, struct gx_arena *a);
+
+#define GX_LIST_MAX_LIMIT 200
+#define GX_LIST_MAX_IN 100
+
+void gx_list_init(const struct gx_entity *e, struct gx_list_query *q)
+{
+	memset(q, 0, sizeof *q);
+	q->limit = 50;
+	const char *s = e->default_sort ? e->default_sort : "-id";
+	q->sort_desc = s[0] == '-';
+	q->sort_column = q->sort_desc ? s + 1 : s;
+	const struct gx_field *f = gx_entity_field(e, q->sort_column);
+	q->sort_type = f ? f->type : GX_F_INT;
+}
+
+static bool is_int_type(enum gx_ftype t)
+{
+	return t == GX_F_INT || t == GX_F_MONEY || t == GX_F_REF || t == GX_F_BOOL;
+}
+
+static int parse_int(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end)
+		return GX_EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Checks a filter value's form for its field type. */
+static bool filter_value_ok(const struct gx_field *f, const char *v)
+{
+	int64_t x;
+	int y, m, d;
+	switch (f->type) {
+	case GX_F_INT: case GX_F_MONEY: case GX_F_REF:
+		return parse_int(v, &x) == 0;
+	case GX_F_BOOL:
+		return strcmp(v, "true") == 0 || strcmp(v, "false") == 0;
+	case GX_F_DATE:
+		return strlen(v) == 10 && gx_date_parse(v, &y, &m, &d) == 0;
+	case GX_F_DATETIME:
+		return gx_time_parse(v, &x) == 0 || (strlen(v) == 10 && gx_date_parse(v, &y, &m, &d) == 0);
+	case GX_F_ENUM:
+		for (const char *const *o = f->options; o && *o; o++)
+			if (strcmp(*o, v) == 0)
+				return true;
+		return false;
+	default:
+		return true;
+	}
+}
+
+static int parse_cursor(struct gx_ctx *ctx, struct gx_list_query *q, const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 2048)
+		return GX_EINVAL;
+	unsigned char *raw = gx_arena_alloc(ctx->arena, n);
+	size_t len;
+	if (!raw || sodium_base642bin(raw, n, s, n, NULL, &len, NULL,
+				      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		return GX_EINVAL;
+	json_error_t jerr;
+	json_t *a = json_loadb((const char *)raw, len, 0, &jerr);
+	int rc = GX_EINVAL;
+	if (json_is_array(a) && json_array_size(a) == 2 &&
+	    json_is_integer(json_array_get(a, 1))) {
+		json_t *v = json_array_get(a, 0);
+		q->cursor_id = json_integer_value(json_array_get(a, 1));
+		q->has_cursor = true;
+		rc = 0;
+		if (json_is_null(v))
+			q->cursor_null = true;
+		else if (json_is_integer(v) && is_int_type(q->sort_type))
+			q->cursor_value = gx_arena_printf(ctx->arena, "%lld", (long long)json_integer_value(v));
+		else if (json_is_string(v) && !is_int_type(q->sort_type))
+			q->cursor_value = gx_arena_strdup(ctx->arena, json_string_value(v));
+		else
+			rc = GX_EINVAL;
+	}
+	json_decref(a);
+	return rc;
+}
+
+int gx_list_param(struct gx_ctx *ctx, const struct gx_entity *e, struct gx_list_query *q,
+		  const char *key, const char *value, struct gx_errors *errs)
+{
+	if (strcmp(key, "limit") == 0) {
+		int64_t n;
+		if (parse_int(value, &n) || n < 1 || n > GX_LIST_MAX_LIMIT) {
+			gx_errors_add(errs, "limit", "out_of_range", "limit must be between 1 and %d",
+				      GX_LIST_MAX_LIMIT);
+			return GX_EINVAL;
+		}
+		q->limit = (int)n;
+		return 0;
+	}
+	if (strcmp(key, "q") == 0) {
+		q->q = value;
+		return 0;
+	}
+	if (strcmp(key, "count") == 0 || strcmp(key, "deleted") == 0) {
+		bool v = strcmp(value, "true") == 0 || strcmp(value, "1") == 0;
+		if (!v && strcmp(value, "false") != 0 && strcmp(value, "0") != 0) {
+			gx_errors_add(errs, key, "type", "%s must be true or false", key);
+			return GX_EINVAL;
+		}
+		if (key[0] == 'c')
+			q->count = v;
+		else
+			q->deleted = v;
+		return 0;
+	}
+	if (strcmp(key, "sort") == 0) {
+		bool desc = value[0] == '-';
+		const char *name = desc ? value + 1 : value;
+		const struct gx_field *f = gx_entity_field(e, name);
+		if (!f || !(f->flags & GX_FF_SORT) || (f->flags & GX_FF_HIDDEN)) {
+			gx_errors_add(errs, "sort", "invalid_option", "cannot sort %s by '%s'", e->name, name);
+			return GX_EINVAL;
+		}
+		q->sort_column = f->name;
+		q->sort_type = f->type;
+		q->sort_desc = desc;
+		return 0;
+	}
+	if (strcmp(key, "cursor") == 0) {
+		if (parse_cursor(ctx, q, value)) {
+			gx_errors_add(errs, "cursor", "invalid_format", "the cursor is not valid for this list");
+			return GX_EINVAL;
+		}
+		return 0;
+	}
+	if (strncmp(key, "filter[", 7) == 0) {
+		const char *name = key + 7, *close = strchr(name, ']');
+		if (!close) {
+			gx_errors_add(errs, key, "invalid_format", "filter parameters look like filter[field] or filter[field][op]");
+			return GX_EINVAL;
+		}
+		char *fname = gx_arena_strndup(ctx->arena, name, (size_t)(close - name));
+		const char *op = "=", *rest = close + 1;
+		if (*rest) {
+			static const char *const ops[][2] = {
+				{"[eq]", "="}, {"[ne]", "<>"}, {"[gt]", ">"}, {"[gte]", ">="},
+				{"[lt]", "<"}, {"[lte]", "<="}, {"[in]", "in"}, {"[null]", "null"}};
+			op = NULL;
+			for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+				if (strcmp(rest, ops[i][0]) == 0)
+					op = ops[i][1];
+			if (!op) {
+				gx_errors_add(errs, key, "invalid_option",
+					      "filter operators are eq, ne, gt, gte, lt, lte, in, null");
+				return GX_EINVAL;
+			}
+		}
+		const struct gx_field *f = fname ? gx_entity_field(e, fname) : NULL;
+		if (!f || !(f->flags & GX_FF_FILTER) || (f->flags & GX_FF_HIDDEN)) {
+			gx_errors_add(errs, key, "invalid_option", "cannot filter %s by '%s'", e->name,
+				      fname ? fname : "");
+			return GX_EINVAL;
+		}
+		if (q->nfilters == GX_LIST_MAX_FILTERS) {
+			gx_errors_add(errs, key, "too_many", "at most %d filters", GX_LIST_MAX_FILTERS);
+			return GX_EINVAL;
+		}
+		bool ok = true;
+		if (strcmp(op, "null") == 0) {
+			ok = strcmp(value, "true") == 0 || strcmp(value, "false") == 0;
+		} else if (strcmp(op, "in") == 0) {
+			int count = 0;
+			char *copy = gx_arena_strdup(ctx->arena, value), *save = NULL;
+			for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; ok && t;
+			     t = strtok_r(NULL, ",", &save)) {
+				ok = filter_value_ok(f, t) && ++count <= GX_LIST_MAX_IN;
+			}
+			ok = ok && count > 0;
+		} else {
+			ok = filter_value_ok(f, value);
+		}
+		if (!ok) {
+			gx_errors_add(errs, key, "invalid_format", "'%s' is not a valid value for %s", value,
+				      f->name);
+			return GX_EINVAL;
+		}
+		struct gx_list_filter *flt = &q->filters[q->nfilters++];
+		flt->field = f;
+		flt->column = f->name;
+		flt->type = f->type;
+		flt->op = op;
+		flt->value = value;
+		return 0;
+	}
+	gx_errors_add(errs, key, "unknown_parameter", "'%s' is not a list parameter", key);
+	return GX_EINVAL;
+}
+
+static void bind_typed(struct gx_stmt *st, int idx, enum gx_ftype t, const char *v)
+{
+	int64_t x = 0;
+	if (t == GX_F_BOOL)
+		gx_stmt_bind_int64(st, idx, strcmp(v, "true") == 0);
+	else if (is_int_type(t) && parse_int(v, &x) == 0)
+		gx_stmt_bind_int64(st, idx, x);
+	else
+		gx_stmt_bind_str(st, idx, v);
+}
+
+/* Escapes LIKE wildcards so user text matches literally. */
+static char *like_pattern(struct gx_arena *a, const char *q)
+{
+	size_t n = strlen(q);
+	char *p = gx_arena_alloc(a, 2 * n + 3), *o = p;
+	if (!p)
+		return NULL;
+	*o++ = '%';
+	for (const char *s = q; *s; s++) {
+		char ch = *s;
+		if (ch == '%' || ch == '_' || ch == '\\')
+			*o++ = '\\';
+		*o++ = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+	}
+	*o++ = '%';
+	*o = '\0';
+	return p;
+}
+
+/* Builds the WHERE clause (without the keyset condition) and binds nothing;
+ * the binding order is replayed by bind_where. */
+static int build_where(const struct gx_entity *e, const struct gx_list_query *q, struct gx_buf *b)
+{
+	int rc = gx_buf_printf(b, " WHERE tenant_id = ? AND deleted_at IS %s", q->deleted ? "NOT NULL" : "NULL");
+	for (int i = 0; !rc && i < q->nfilters; i++) {
+		const struct gx_list_filter *f = &q->filters[i];
+		if (strcmp(f->op, "null") == 0) {
+			rc = gx_buf_printf(b, " AND %s IS %s", f->column,
+					   strcmp(f->value, "true") == 0 ? "NULL" : "NOT NULL");
+		} else if (strcmp(f->op, "in") == 0) {
+			rc = gx_buf_printf(b, " AND %s IN (", f->column);
+			/* one placeholder per non-empty item, as bind_where binds them */
+			int items = 0;
+			for (const char *p = f->value; !rc && *p;) {
+				size_t len = strcspn(p, ",");
+				if (len)
+					rc = gx_buf_adds(b, items++ ? ", ?" : "?");
+				p += len + (p[len] == ',');
+			}
+			if (!rc)
+				rc = gx_buf_adds(b, ")");
+		} else {
+			rc = gx_buf_printf(b, " AND %s %s ?", f->column, f->op);
+		}
+	}
+	if (!rc && q->q && *q->q) {
+		int n = 0;
+		for (int i = 0; !rc && i < e->nfields; i++) {
+			if (!(e->fields[i].flags & GX_FF_SEARCH))
+				continue;
+			rc = gx_buf_printf(b, "%s lower(%s) LIKE ? ESCAPE '\\'", n++ ? " OR" : " AND (",
+					   e->fields[i].name);
+		}
+		if (!rc)
+			rc = gx_buf_adds(b, n ? ")" : " AND 1 = 0");
+	}
+	if (!rc && q->extra_where)
+		rc = gx_buf_printf(b, " AND (%s)", q->extra_where);
+	return rc;
+}
+
+static int bind_where(struct gx_ctx *ctx, const struct gx_entity *e, const struct gx_list_query *q,
+		      struct gx_stmt *st, int k)
+{
+	gx_stmt_bind_int64(st, k++, ctx->tenant_id);
+	for (int i = 0; i < q->nfilters; i++) {
+		const struct gx_list_filter *f = &q->filters[i];
+		if (strcmp(f->op, "null") == 0)
+			continue;
+		if (strcmp(f->op, "in") == 0) {
+			char *copy = gx_arena_strdup(ctx->arena, f->value), *save = NULL;
+			for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+				bind_typed(st, k++, f->type, t);
+		} else {
+			bind_typed(st, k++, f->type, f->value);
+		}
+	}
+	if (q->q && *q->q) {
+		char *pat = like_pattern(ctx->arena, q->q);
+		for (int i = 0; i < e->nfields; i++)
+			if (e->fields[i].flags & GX_FF_SEARCH)
+				gx_stmt_bind_str(st, k++, pat);
+	}
+	for (int i = 0; i < q->nextra; i++)
+		gx_stmt_bind_int64(st, k++, q->extra_args[i]);
+	return k;
+}
+
+static json_t *make_cursor(const json_t *item, const char *col)
+{
+	json_t *v = json_object_get(item, col);
+	json_t *a = json_pack("[O, O]", v ? v : json_null(), json_object_get(item, "id"));
+	char *s = json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(a);
+	if (!s)
+		return NULL;
+	size_t n = strlen(s), cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *out = malloc(cap);
+	json_t *r = NULL;
+	if (out) {
+		sodium_bin2base64(out, cap, (const unsigned char *)s, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		r = json_string(out);
+	}
+	free(out);
+	free(s);
+	return r;
+}
+
+int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct gx_list_query *q,
+		   json_t **out)
+{
+	*out = NULL;
+	struct gx_buf where, sql;
+	gx_buf_init(&where, 1 << 16);
+	gx_buf_init(&sql, 1 << 17);
+	int rc = build_where(e, q, &where);
+	const char *col = q->sort_column;
+	const char *dir = q->sort_desc ? "DESC" : "ASC";
+	const char *cmp = q->sort_desc ? "<" : ">";
+	bool by_id = strcmp(col, "id") == 0;
+	if (!rc)
+		rc = gx_buf_adds(&sql, gx_entity_select_sql(e, ctx->arena));
+	if (!rc)
+		rc = gx_buf_add(&sql, where.data, where.len);
+	/* Keyset: rows after (value, id) in the order "NULLs last, value, id". */
+	if (!rc && q->has_cursor) {
+		if (by_id)
+			rc = gx_buf_printf(&sql, " AND id %s ?", cmp);
+		else if (q->cursor_null)
+			rc = gx_buf_printf(&sql, " AND (%s IS NULL AND id %s ?)", col, cmp);
+		else
+			rc = gx_buf_printf(&sql, " AND (%s IS NULL OR %s %s ? OR (%s = ? AND id %s ?))",
+					   col, col, cmp, col, cmp);
+	}
+	if (!rc) {
+		if (by_id)
+			rc = gx_buf_printf(&sql, " ORDER BY id %s LIMIT ?", dir);
+		else
+			rc = gx_buf_printf(&sql, " ORDER BY (%s IS NULL), %s %s, id %s LIMIT ?", col, col, dir, dir);
+	}
+	struct gx_conn *c = NULL;
+	struct gx_stmt *st = NULL;
+	json_t *items = json_array();
+	if (!rc)
+		rc = gx_store_reader(ctx->store, &c);
+	if (!rc)
+		rc = gx_conn_prepare(c, sql.data, &st);
+	int n = 0;
+	if (!rc) {
+		int k = bind_where(ctx, e, q, st, 1);
+		if (q->has_cursor) {
+			if (!by_id && !q->cursor_null) {
+				bind_typed(st, k++, q->sort_type, q->cursor_value);
+				bind_typed(st, k++, q->sort_type, q->cursor_value);
+			}
+			gx_stmt_bind_int64(st, k++, q->cursor_id);
+		}
+		gx_stmt_bind_int64(st, k++, q->limit + 1);
+		while ((rc = gx_stmt_step(st)) == GX_ROW) {
+			if (n++ == q->limit)
+				break;
+			json_array_append_new(items, gx_entity_row_json(e, st));
+		}
+		if (rc == GX_ROW || rc == GX_DONE)
+			rc = 0;
+		gx_stmt_reset(st);
+	}
+	json_t *total = NULL;
+	if (!rc && q->count) {
+		char *csql = gx_arena_printf(ctx->arena, "SELECT count(*) FROM %s%s", e->table, where.data);
+		rc = csql ? gx_conn_prepare(c, csql, &st) : GX_ENOMEM;
+		if (!rc) {
+			bind_where(ctx, e, q, st, 1);
+			rc = gx_stmt_step(st);
+			if (rc == GX_ROW) {
+				total = json_integer(gx_stmt_col_int64(st, 0));
+				rc = 0;
+			}
+			gx_stmt_reset(st);
+		}
+	}
+	gx_store_release(c);
+	gx_buf_free(&where);
+	gx_buf_free(&sql);
+	if (rc) {
+		json_decref(items);
+		json_decref(total);
+		return rc;
+	}
+	json_t *next = json_null();
+	if (n > q->limit) {
+		next = make_cursor(json_array_get(items, json_array_size(items) - 1), col);
+		if (!next)
+			next = json_null();
+	}
+	*out = json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
+	if (total)
+		json_object_set_new(*out, "total", total);
+	return 0;
+}

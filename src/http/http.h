@@ -1,0 +1,121 @@
+/* http.h — the HTTP layer: requests, routes, replies. A handler reads its
+ * request, calls the business modules and answers with exactly one reply. */
+#ifndef GX_HTTP_HTTP_H
+#define GX_HTTP_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "entity/entity.h"
+
+struct MHD_Connection;
+struct gx_route;
+
+#define GX_MAX_PARAMS 4
+#define GX_MAX_OUT_HEADERS 12
+
+struct gx_req {
+	struct MHD_Connection *conn;
+	struct gx_arena arena;
+	const char *method;
+	const char *path;
+	struct gx_buf body;
+	bool body_too_big;
+	bool answered;
+	int64_t start_mono;
+	char request_id[20];
+	char ip[64];
+	/* the authenticated caller (after auth) */
+	struct gx_ctx ctx;
+	bool cookie_auth;
+	char csrf[64];
+	char role[16];
+	/* route */
+	const struct gx_route *route;
+	const char *params[GX_MAX_PARAMS];
+	int nparams;
+	/* response */
+	int status;
+	size_t resp_bytes;
+	const char *out_headers[GX_MAX_OUT_HEADERS][2];
+	int nout_headers;
+};
+
+typedef void (*gx_handler)(struct gx_req *r);
+
+enum {
+	GX_ROUTE_PUBLIC = 1,   /* no authentication */
+};
+
+struct gx_route {
+	const char *method;
+	const char *pattern;   /* "/api/v1/users/{id}" */
+	gx_handler handler;
+	const char *perm;      /* permission needed, e.g. "users.write" */
+	unsigned flags;
+	const struct gx_entity *entity; /* for the generic entity handlers */
+};
+
+/* The server's shared state (one per process). */
+struct gx_server {
+	struct gx_config cfg;
+	struct gx_store *store;
+	int64_t started_ms;
+};
+extern struct gx_server *gx_srv;
+
+/* Adds routes to the router (the table must outlive the server). */
+void gx_routes_add(const struct gx_route *routes, int n);
+/* Adds the generic list/create/get/update/delete/restore/history routes for
+ * entity e under /api/v1/<e->name>, with "<name>.read"/"<name>.write" perms. */
+void gx_routes_add_entity(const struct gx_entity *e);
+/* Finds the route for method+path; *status_out 404 or 405 when none. */
+const struct gx_route *gx_route_match(struct gx_req *r, int *status_out);
+/* Every registered route, for the OpenAPI description and tests. */
+int gx_routes_all(const struct gx_route ***out);
+
+/* ---- request helpers ---- */
+/* A request header or query argument (NULL when absent). */
+const char *gx_req_header(struct gx_req *r, const char *name);
+const char *gx_req_query(struct gx_req *r, const char *name);
+/* Route parameter i as a positive id; answers 404 itself and returns false. */
+bool gx_req_param_id(struct gx_req *r, int i, int64_t *id);
+/* Parses the body as a JSON object; on failure answers 400/415 itself and
+ * returns NULL. Caller owns the result. */
+json_t *gx_req_json(struct gx_req *r);
+/* The If-Match version (or "version" in body); answers 428/400 when missing
+ * or malformed and returns false. */
+bool gx_req_version(struct gx_req *r, json_t *body, int64_t *version);
+
+/* ---- replies (each answers the request once) ---- */
+void gx_reply_header(struct gx_req *r, const char *name, const char *value);
+/* Sends body (stolen) as JSON with status. */
+void gx_reply_json(struct gx_req *r, int status, json_t *body);
+void gx_reply_raw(struct gx_req *r, int status, const char *content_type, const void *data,
+		  size_t len, bool copy);
+void gx_reply_empty(struct gx_req *r, int status);
+/* RFC 9457 problem+json. errors (stolen) may be NULL. */
+void gx_reply_problem(struct gx_req *r, int status, const char *detail, json_t *errors);
+/* Maps a GX_E* code to its status and problem type, with errs as details. */
+void gx_reply_error(struct gx_req *r, int err, struct gx_errors *errs);
+/* The HTTP status for a GX_E* code. */
+int gx_error_status(int err);
+
+/* Registers every API route (called once before serving). */
+void gx_api_init(void);
+void gx_api_auth_init(void);
+
+/* ---- server ---- */
+int gx_server_run(struct gx_config *cfg, struct gx_store *store);
+
+/* ---- static assets and metrics ---- */
+void gx_assets_serve(struct gx_req *r);
+void gx_metrics_observe(int status, double seconds);
+void gx_metrics_inflight(int delta);
+void gx_metrics_handler(struct gx_req *r);
+
+#endif

@@ -1,0 +1,71 @@
+/* router.c — the route table: method + path pattern ("/api/v1/users/{id}")
+ * → handler, with the permission each route needs. */
+#include "http/http.h"
+
+#include <string.h>
+
+#define GX_MAX_ROUTES 512
+static const struct gx_route *routes[GX_MAX_ROUTES];
+static int nroutes;
+
+void gx_routes_add(const struct gx_route *table, int n)
+{
+	for (int i = 0; i < n && nroutes < GX_MAX_ROUTES; i++)
+		routes[nroutes++] = &table[i];
+}
+
+int gx_routes_all(const struct gx_route ***out)
+{
+	*out = routes;
+	return nroutes;
+}
+
+/* Matches path against pattern; fills r->params when r is given. */
+static bool match(const char *pattern, const char *path, struct gx_req *r)
+{
+	const char *p = pattern, *s = path;
+	int np = 0;
+	while (*p && *s) {
+		if (*p == '{') {
+			const char *close = strchr(p, '}');
+			size_t len = strcspn(s, "/");
+			if (!close || len == 0 || np == GX_MAX_PARAMS)
+				return false;
+			if (r)
+				r->params[np] = gx_arena_strndup(&r->arena, s, len);
+			np++;
+			p = close + 1;
+			s += len;
+			continue;
+		}
+		if (*p != *s)
+			return false;
+		p++;
+		s++;
+	}
+	/* a trailing slash is the same resource */
+	if (*s == '/' && s[1] == '\0')
+		s++;
+	if (*p || *s)
+		return false;
+	if (r)
+		r->nparams = np;
+	return true;
+}
+
+const struct gx_route *gx_route_match(struct gx_req *r, int *status_out)
+{
+	bool path_known = false;
+	const char *m = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+	for (int i = 0; i < nroutes; i++) {
+		if (!match(routes[i]->pattern, r->path, NULL))
+			continue;
+		path_known = true;
+		if (strcmp(routes[i]->method, m) == 0) {
+			match(routes[i]->pattern, r->path, r);
+			return routes[i];
+		}
+	}
+	*status_out = path_known ? 405 : 404;
+	return NULL;
+}

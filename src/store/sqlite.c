@@ -1,0 +1,382 @@
+/* sqlite.c — the SQLite backend: WAL, busy timeout, one writer connection,
+ * reader connections, a prepared-statement cache per connection, backup API. */
+#include "store/store_impl.h"
+
+#include "core/err.h"
+#include "core/log.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CACHE_SLOTS 256
+
+struct sq_stmt {
+	struct gx_stmt base;
+	sqlite3_stmt *st;
+	int64_t changes;
+	uint64_t hash;
+	char *sql;
+};
+
+struct sq_conn {
+	struct gx_conn base;
+	sqlite3 *db;
+	struct sq_stmt *cache[CACHE_SLOTS];
+	int ncached;
+};
+
+static int map_rc(sqlite3 *db, int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK: case SQLITE_DONE: return 0;
+	case SQLITE_ROW: return GX_ROW;
+	case SQLITE_NOMEM: return GX_ENOMEM;
+	case SQLITE_BUSY: case SQLITE_LOCKED: return GX_EBUSY;
+	case SQLITE_TOOBIG: return GX_ETOOBIG;
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return GX_ECONFLICT;
+		gx_log_error("sqlite constraint: %s", db ? sqlite3_errmsg(db) : "?");
+		return GX_EDB;
+	case SQLITE_CANTOPEN: return GX_EIO;
+	}
+	gx_log_error("sqlite error %d: %s", rc, db ? sqlite3_errmsg(db) : "?");
+	return GX_EDB;
+}
+
+static int sq_exec_db(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK) {
+		gx_log_error("sqlite: %s", err ? err : sqlite3_errstr(rc));
+		sqlite3_free(err);
+		return map_rc(NULL, rc) ? map_rc(NULL, rc) : GX_EDB;
+	}
+	return 0;
+}
+
+static int sq_conn_open(struct gx_store *s, int writer, struct gx_conn **out)
+{
+	struct sq_conn *c = calloc(1, sizeof *c);
+	if (!c)
+		return GX_ENOMEM;
+	c->base.store = s;
+	c->base.writer = writer;
+	const char *path = s->url;
+	if (strncmp(path, "file:", 5) == 0)
+		path += 5;
+	int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READWRITE;
+	if (writer && s->opts.create)
+		flags |= SQLITE_OPEN_CREATE;
+	int rc = sqlite3_open_v2(path, &c->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		int err = (rc == SQLITE_CANTOPEN && !s->opts.create) ? GX_ENOTFOUND : map_rc(c->db, rc);
+		gx_log_error("cannot open database %s: %s", path, sqlite3_errmsg(c->db));
+		sqlite3_close(c->db);
+		free(c);
+		return err;
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_timeout(c->db, s->opts.busy_timeout_ms);
+	/* synchronous=FULL: an acknowledged write survives power loss, not only
+	 * a killed process. */
+	const char *setup = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+				     "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
+				   : "PRAGMA foreign_keys=ON; PRAGMA query_only=1; PRAGMA cache_size=-16000;";
+	if ((rc = sq_exec_db(c->db, setup))) {
+		sqlite3_close(c->db);
+		free(c);
+		return rc;
+	}
+	*out = &c->base;
+	return 0;
+}
+
+static void sq_conn_close(struct gx_conn *gc)
+{
+	struct sq_conn *c = (struct sq_conn *)gc;
+	if (!c)
+		return;
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		if (c->cache[i]) {
+			sqlite3_finalize(c->cache[i]->st);
+			free(c->cache[i]->sql);
+			free(c->cache[i]);
+		}
+	}
+	sqlite3_close(c->db);
+	free(c);
+}
+
+static int sq_exec(struct gx_conn *gc, const char *sql)
+{
+	return sq_exec_db(((struct sq_conn *)gc)->db, sql);
+}
+
+static const char *sq_errmsg(struct gx_conn *gc)
+{
+	return sqlite3_errmsg(((struct sq_conn *)gc)->db);
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void cache_clear(struct sq_conn *c)
+{
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		struct sq_stmt *e = c->cache[i];
+		if (e && !e->base.active) {
+			sqlite3_finalize(e->st);
+			free(e->sql);
+			free(e);
+			c->cache[i] = NULL;
+			c->ncached--;
+		}
+	}
+}
+
+static int sq_prepare(struct gx_conn *gc, const char *sql, struct gx_stmt **out)
+{
+	struct sq_conn *c = (struct sq_conn *)gc;
+	uint64_t h = fnv1a(sql);
+	unsigned slot = (unsigned)(h % CACHE_SLOTS);
+	/* open addressing, linear probe */
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		struct sq_stmt *e = c->cache[(slot + i) % CACHE_SLOTS];
+		if (!e)
+			break;
+		if (e->hash == h && strcmp(e->sql, sql) == 0) {
+			if (e->base.active)
+				break; /* in use (nested query on the same text): fresh one below */
+			*out = &e->base;
+			return 0;
+		}
+	}
+	if (c->ncached >= CACHE_SLOTS * 3 / 4)
+		cache_clear(c); /* generated SQL beyond the cache: start over */
+	struct sq_stmt *e = calloc(1, sizeof *e);
+	if (!e)
+		return GX_ENOMEM;
+	e->sql = strdup(sql);
+	if (!e->sql) {
+		free(e);
+		return GX_ENOMEM;
+	}
+	int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &e->st, NULL);
+	if (rc != SQLITE_OK) {
+		gx_log_error("sqlite prepare: %s in: %.200s", sqlite3_errmsg(c->db), sql);
+		free(e->sql);
+		free(e);
+		return GX_EDB;
+	}
+	e->hash = h;
+	e->base.conn = gc;
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		unsigned k = (slot + (unsigned)i) % CACHE_SLOTS;
+		if (!c->cache[k]) {
+			c->cache[k] = e;
+			c->ncached++;
+			*out = &e->base;
+			return 0;
+		}
+	}
+	/* cache full of active statements: cannot happen with the 3/4 rule */
+	sqlite3_finalize(e->st);
+	free(e->sql);
+	free(e);
+	return GX_ENOMEM;
+}
+
+#define ST(g) (((struct sq_stmt *)(g))->st)
+#define DB(g) (((struct sq_conn *)(g)->conn)->db)
+
+static int sq_bind_int64(struct gx_stmt *g, int i, int64_t v)
+{
+	return map_rc(DB(g), sqlite3_bind_int64(ST(g), i, v));
+}
+static int sq_bind_double(struct gx_stmt *g, int i, double v)
+{
+	return map_rc(DB(g), sqlite3_bind_double(ST(g), i, v));
+}
+static int sq_bind_text(struct gx_stmt *g, int i, const char *s, size_t n)
+{
+	return map_rc(DB(g), sqlite3_bind_text64(ST(g), i, s, n, SQLITE_TRANSIENT, SQLITE_UTF8));
+}
+static int sq_bind_null(struct gx_stmt *g, int i)
+{
+	return map_rc(DB(g), sqlite3_bind_null(ST(g), i));
+}
+static int sq_step(struct gx_stmt *g)
+{
+	int rc = sqlite3_step(ST(g));
+	if (rc == SQLITE_ROW)
+		return GX_ROW;
+	if (rc == SQLITE_DONE) {
+		((struct sq_stmt *)g)->changes = sqlite3_changes64(DB(g));
+		return GX_DONE;
+	}
+	return map_rc(DB(g), sqlite3_extended_errcode(DB(g)));
+}
+static int sq_columns(struct gx_stmt *g) { return sqlite3_column_count(ST(g)); }
+static const char *sq_col_name(struct gx_stmt *g, int i) { return sqlite3_column_name(ST(g), i); }
+static enum gx_col_type sq_col_type(struct gx_stmt *g, int i)
+{
+	switch (sqlite3_column_type(ST(g), i)) {
+	case SQLITE_INTEGER: return GX_COL_INT;
+	case SQLITE_FLOAT: return GX_COL_REAL;
+	case SQLITE_NULL: return GX_COL_NULL;
+	default: return GX_COL_TEXT;
+	}
+}
+static int64_t sq_col_int64(struct gx_stmt *g, int i) { return sqlite3_column_int64(ST(g), i); }
+static double sq_col_double(struct gx_stmt *g, int i) { return sqlite3_column_double(ST(g), i); }
+static const char *sq_col_text(struct gx_stmt *g, int i)
+{
+	return (const char *)sqlite3_column_text(ST(g), i);
+}
+static int64_t sq_changes(struct gx_stmt *g) { return ((struct sq_stmt *)g)->changes; }
+static void sq_reset(struct gx_stmt *g)
+{
+	sqlite3_reset(ST(g));
+	sqlite3_clear_bindings(ST(g));
+}
+
+/* Copies src into dst page by page with the backup API, retrying while busy. */
+static int copy_db(sqlite3 *dst, sqlite3 *src)
+{
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+	if (!b)
+		return map_rc(dst, sqlite3_errcode(dst));
+	int rc;
+	while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY ||
+	       rc == SQLITE_LOCKED) {
+		if (rc != SQLITE_OK)
+			sqlite3_sleep(20);
+	}
+	int frc = sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE)
+		return map_rc(dst, rc);
+	return map_rc(dst, frc);
+}
+
+static int sq_backup(struct gx_store *s, const char *path)
+{
+	const char *src_path = strncmp(s->url, "file:", 5) == 0 ? s->url + 5 : s->url;
+	char tmp[1100];
+	snprintf(tmp, sizeof tmp, "%s.partial", path);
+	unlink(tmp);
+	sqlite3 *src = NULL, *dst = NULL;
+	int rc = GX_EIO;
+	if (sqlite3_open_v2(src_path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_busy_timeout(src, s->opts.busy_timeout_ms);
+	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+		goto out;
+	rc = copy_db(dst, src);
+	if (!rc)
+		rc = sq_exec_db(dst, "PRAGMA journal_mode=DELETE;");
+out:
+	sqlite3_close(dst);
+	sqlite3_close(src);
+	if (!rc && rename(tmp, path) != 0)
+		rc = GX_EIO;
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+static int check_db(sqlite3 *db, char *msg, size_t cap)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(msg, cap, "%s", sqlite3_errmsg(db));
+		return GX_EDB;
+	}
+	int rc = GX_EDB;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(st, 0);
+		snprintf(msg, cap, "%s", r ? r : "");
+		rc = r && strcmp(r, "ok") == 0 ? 0 : GX_EDB;
+	} else {
+		snprintf(msg, cap, "%s", sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int sq_restore(struct gx_store *s, const char *path)
+{
+	sqlite3 *src = NULL;
+	char msg[256];
+	int rc;
+	if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		sqlite3_close(src);
+		return GX_EIO;
+	}
+	rc = check_db(src, msg, sizeof msg);
+	if (rc) {
+		gx_log_error("backup %s fails its integrity check: %s", path, msg);
+		sqlite3_close(src);
+		return GX_EINVAL;
+	}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(src, "SELECT max(version) FROM schema_migrations", -1, &st, NULL) != SQLITE_OK) {
+		gx_log_error("%s is not a guanxi database", path);
+		sqlite3_close(src);
+		return GX_EINVAL;
+	}
+	sqlite3_finalize(st);
+	struct gx_conn *w;
+	gx_store_writer(s, &w);
+	rc = copy_db(((struct sq_conn *)w)->db, src);
+	/* the writer's cached statements refer to the old schema */
+	cache_clear((struct sq_conn *)w);
+	gx_store_release(w);
+	sqlite3_close(src);
+	return rc;
+}
+
+static int sq_check(struct gx_store *s, char *msg, size_t cap)
+{
+	struct gx_conn *c;
+	int rc = gx_store_reader(s, &c);
+	if (rc)
+		return rc;
+	rc = check_db(((struct sq_conn *)c)->db, msg, cap);
+	gx_store_release(c);
+	return rc;
+}
+
+const struct gx_backend gx_sqlite_backend = {
+	.name = "sqlite",
+	.conn_open = sq_conn_open,
+	.conn_close = sq_conn_close,
+	.exec = sq_exec,
+	.prepare = sq_prepare,
+	.errmsg = sq_errmsg,
+	.bind_int64 = sq_bind_int64,
+	.bind_double = sq_bind_double,
+	.bind_text = sq_bind_text,
+	.bind_null = sq_bind_null,
+	.step = sq_step,
+	.columns = sq_columns,
+	.col_name = sq_col_name,
+	.col_type = sq_col_type,
+	.col_int64 = sq_col_int64,
+	.col_double = sq_col_double,
+	.col_text = sq_col_text,
+	.changes = sq_changes,
+	.reset = sq_reset,
+	.backup = sq_backup,
+	.restore = sq_restore,
+	.check = sq_check,
+};

@@ -1,0 +1,65 @@
+/* store_impl.h — private: what a storage backend provides to store.c. */
+#ifndef GX_STORE_IMPL_H
+#define GX_STORE_IMPL_H
+
+#include "store/store.h"
+
+#include <pthread.h>
+
+struct gx_backend {
+	const char *name;
+	/* connections */
+	int (*conn_open)(struct gx_store *s, int writer, struct gx_conn **out);
+	void (*conn_close)(struct gx_conn *c);
+	int (*exec)(struct gx_conn *c, const char *sql);
+	int (*prepare)(struct gx_conn *c, const char *sql, struct gx_stmt **out);
+	const char *(*errmsg)(struct gx_conn *c);
+	/* statements */
+	int (*bind_int64)(struct gx_stmt *st, int idx, int64_t v);
+	int (*bind_double)(struct gx_stmt *st, int idx, double v);
+	int (*bind_text)(struct gx_stmt *st, int idx, const char *s, size_t n);
+	int (*bind_null)(struct gx_stmt *st, int idx);
+	int (*step)(struct gx_stmt *st);
+	int (*columns)(struct gx_stmt *st);
+	const char *(*col_name)(struct gx_stmt *st, int i);
+	enum gx_col_type (*col_type)(struct gx_stmt *st, int i);
+	int64_t (*col_int64)(struct gx_stmt *st, int i);
+	double (*col_double)(struct gx_stmt *st, int i);
+	const char *(*col_text)(struct gx_stmt *st, int i);
+	int64_t (*changes)(struct gx_stmt *st);
+	void (*reset)(struct gx_stmt *st);
+	/* whole-database operations */
+	int (*backup)(struct gx_store *s, const char *path);
+	int (*restore)(struct gx_store *s, const char *path);
+	int (*check)(struct gx_store *s, char *msg, size_t cap);
+};
+
+/* Every backend's connection starts with this header. */
+struct gx_conn {
+	struct gx_store *store;
+	int writer;
+	int in_tx;
+	struct gx_conn *next_free;
+};
+
+/* Every backend's statement starts with this header. */
+struct gx_stmt {
+	struct gx_conn *conn;
+	int active; /* stepped since last reset */
+};
+
+struct gx_store {
+	const struct gx_backend *be;
+	char url[1024];
+	struct gx_store_opts opts;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct gx_conn *free_readers;
+	struct gx_conn *writer;
+	pthread_mutex_t writer_lock;
+	int nreaders;
+};
+
+extern const struct gx_backend gx_sqlite_backend;
+
+#endif
