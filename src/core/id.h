@@ -7,7 +7,8 @@
 #include <stdint.h>
 
 /* A new unique id: (ms since 2024-01-01) << 12 | 12-bit per-process counter
- * starting at a random offset. Thread-safe. */
+ * starting at a random offset; strictly increasing within a process.
+ * Thread-safe. */
 int64_t gx_id_new(void);
 
 #endif

@@ -1,6 +1,5 @@
 /* main.c — unit-test runner: forks each registered test with a timeout and
  * prints "N passed, N failed". Usage: unit_tests [substring-filter] */
-#define _GNU_SOURCE
 #include "gx_test.h"
 
 #include <signal.h>

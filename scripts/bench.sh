@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# bench.sh — `make bench`: wrk against guanxi's authenticated GET /api/v1/users/{id}
+# and, in the same run with the same settings, against two baselines serving the
+# same bytes: a bare libmicrohttpd handler (bench/bare_mhd.c, the ceiling of our
+# HTTP layer) and nginx with a static file (the machine's ceiling).
+#
+# Environment (all optional):
+#   GX_BENCH_DURATION  seconds measured per run (10)
+#   GX_BENCH_WARMUP    seconds of warm-up before each run, not measured (2)
+#   GX_BENCH_ROUNDS    rounds; each round runs nginx, bare, guanxi in turn and
+#                      the table shows the median of the rounds (3)
+#   GX_BENCH_THREADS / GX_BENCH_CONNS   wrk -t / -c (2 / 32)
+#   GX_BENCH_EXCLUDE   folders to leave out of the build (passed as make EXCLUDE=)
+#   GX_BENCH_KEEP=1    keep the temp dir (logs, database, wrk output)
+# Timings are reported, never judged pass/fail: the exit status is non-zero
+# only when something could not be built, started or measured.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DURATION=${GX_BENCH_DURATION:-10}
+WARMUP=${GX_BENCH_WARMUP:-2}
+ROUNDS=${GX_BENCH_ROUNDS:-3}
+WRK_T=${GX_BENCH_THREADS:-2}
+WRK_C=${GX_BENCH_CONNS:-32}
+for v in DURATION WARMUP ROUNDS WRK_T WRK_C; do
+	case ${!v} in '' | *[!0-9]*) echo "bench: $v must be a whole number" >&2; exit 2 ;; esac
+done
+[ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || { echo "bench: GX_BENCH_ROUNDS must be 1..20" >&2; exit 2; }
+
+die() { echo "bench: FAILED: $*" >&2; exit 1; }
+
+# ---- tools ---------------------------------------------------------------------------
+missing=""
+command -v wrk >/dev/null 2>&1 || missing="$missing wrk"
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$missing nginx-light"
+command -v curl >/dev/null 2>&1 || missing="$missing curl"
+if [ -n "$missing" ]; then
+	echo "bench: installing missing Debian packages:$missing"
+	SUDO=""
+	[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+# ---- build ---------------------------------------------------------------------------
+echo "bench: building build/release/guanxi and build/bench/bare_mhd"
+if [ -n "${GX_BENCH_EXCLUDE:-}" ]; then
+	make -s --no-print-directory MODE=release build/release/guanxi EXCLUDE="$GX_BENCH_EXCLUDE" || die "make build/release/guanxi"
+else
+	make -s --no-print-directory build/release/guanxi MODE=release || die "make build/release/guanxi"
+fi
+GX=$ROOT/build/release/guanxi
+BARE=$ROOT/build/bench/bare_mhd
+mkdir -p build/bench
+if [ ! -x "$BARE" ] || [ bench/bare_mhd.c -nt "$BARE" ]; then
+	# shellcheck disable=SC2046
+	cc -O2 bench/bare_mhd.c $(pkg-config --cflags --libs libmicrohttpd) -o "$BARE" || die "cannot compile bench/bare_mhd.c"
+fi
+
+# ---- temp dir and clean-up -------------------------------------------------------------
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/gx-bench-XXXXXX")
+GX_PID="" BARE_PID="" NGINX_PID=""
+cleanup() {
+	local pid
+	for pid in $GX_PID $BARE_PID $NGINX_PID; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in $GX_PID $BARE_PID $NGINX_PID; do
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	if [ "${GX_BENCH_KEEP:-}" = 1 ]; then
+		echo "bench: kept $TMP"
+	else
+		rm -rf "$TMP"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Waits until the server with pid $1 logs "(port N" in file $2; prints N.
+wait_port() {
+	local pid=$1 log=$2 port=""
+	for _ in $(seq 100); do
+		port=$(sed -n 's/.*(port \([0-9][0-9]*\),.*/\1/p' "$log" 2>/dev/null | head -n 1)
+		[ -n "$port" ] && [ "$port" != 0 ] && { echo "$port"; return 0; }
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# ---- guanxi ----------------------------------------------------------------------------
+PW="bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+"$GX" init --db "$TMP/bench.db" --admin-password "$PW" >"$TMP/init.log" 2>&1 ||
+	{ cat "$TMP/init.log" >&2; die "guanxi init"; }
+"$GX" serve --db "$TMP/bench.db" --listen 127.0.0.1:0 2>"$TMP/guanxi.log" &
+GX_PID=$!
+GX_PORT=$(wait_port "$GX_PID" "$TMP/guanxi.log") ||
+	{ tail -n 20 "$TMP/guanxi.log" >&2; die "guanxi did not start (log above)"; }
+sleep 0.5 # let it settle before reading its idle RSS
+GX_RSS_START=$(rss_kb "$GX_PID")
+GX_URL_BASE=http://127.0.0.1:$GX_PORT
+
+LOGIN=$(curl -sS --max-time 10 -H 'Content-Type: application/json' \
+	-d "{\"username\":\"admin\",\"password\":\"$PW\"}" "$GX_URL_BASE/api/v1/auth/login") ||
+	die "login request failed"
+TOKEN=$(printf '%s' "$LOGIN" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+USER_ID=$(printf '%s' "$LOGIN" | sed -n 's/.*"user":{"id":\([0-9][0-9]*\).*/\1/p')
+[ -n "$TOKEN" ] && [ -n "$USER_ID" ] || die "login answered no token/user id: $LOGIN"
+GX_URL=$GX_URL_BASE/api/v1/users/$USER_ID
+AUTH="Authorization: Bearer $TOKEN"
+code=$(curl -sS --max-time 10 -o "$TMP/body.json" -w '%{http_code}' -H "$AUTH" "$GX_URL") ||
+	die "GET $GX_URL failed"
+[ "$code" = 200 ] || die "GET /api/v1/users/$USER_ID answered $code: $(cat "$TMP/body.json")"
+BODY_BYTES=$(wc -c <"$TMP/body.json")
+
+# ---- bare libmicrohttpd --------------------------------------------------------------------
+"$BARE" --listen 127.0.0.1:0 --body "$TMP/body.json" 2>"$TMP/bare.log" &
+BARE_PID=$!
+BARE_PORT=$(wait_port "$BARE_PID" "$TMP/bare.log") ||
+	{ cat "$TMP/bare.log" >&2; die "bare_mhd did not start (log above)"; }
+BARE_URL=http://127.0.0.1:$BARE_PORT/api/v1/users/$USER_ID
+
+# ---- nginx -------------------------------------------------------------------------------
+mkdir -p "$TMP/www" "$TMP/tmp"
+cp "$TMP/body.json" "$TMP/www/body.json"
+chmod 755 "$TMP" "$TMP/www" && chmod 644 "$TMP/www/body.json"
+NGINX_PORT=""
+for _ in $(seq 20); do
+	port=$((20000 + RANDOM % 40000))
+	# a port someone answers on is taken; try another
+	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
+	sed -e "s|@DIR@|$TMP|g; s|@PORT@|$port|g; s|@USER@|$(id -un)|g; s|@GROUP@|$(id -gn)|g" \
+		bench/nginx.conf.in >"$TMP/nginx.conf"
+	"$NGINX" -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log" \
+		>"$TMP/nginx-stdout.log" 2>&1 &
+	NGINX_PID=$!
+	for _ in $(seq 50); do
+		kill -0 "$NGINX_PID" 2>/dev/null || break
+		curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$port/" && { NGINX_PORT=$port; break; }
+		sleep 0.1
+	done
+	[ -n "$NGINX_PORT" ] && break
+	kill -TERM "$NGINX_PID" 2>/dev/null || true
+	wait "$NGINX_PID" 2>/dev/null || true
+	NGINX_PID=""
+	grep -q 'Address already in use' "$TMP/nginx-error.log" "$TMP/nginx-stdout.log" 2>/dev/null || break
+done
+[ -n "$NGINX_PORT" ] || { cat "$TMP/nginx-error.log" "$TMP/nginx-stdout.log" >&2 2>/dev/null; die "nginx did not start (log above)"; }
+NGINX_URL=http://127.0.0.1:$NGINX_PORT/api/v1/users/$USER_ID
+
+# The three must serve the very same bytes.
+for u in "$BARE_URL" "$NGINX_URL"; do
+	curl -sS --max-time 5 -o "$TMP/check.json" "$u" || die "GET $u failed"
+	cmp -s "$TMP/body.json" "$TMP/check.json" || die "$u does not serve the same body as guanxi"
+done
+
+# ---- measure -----------------------------------------------------------------------------
+# run_wrk NAME URL [HEADER]: warm-up, then a measured run; appends "rps p99ms" to $TMP/NAME.res
+run_wrk() {
+	local name=$1 url=$2 out=$TMP/$1.wrk.$round
+	local -a hdr=()
+	[ -n "${3:-}" ] && hdr=(-H "$3")
+	if [ "$WARMUP" -gt 0 ]; then
+		timeout $((WARMUP + 30)) wrk -t"$WRK_T" -c"$WRK_C" -d"${WARMUP}s" "${hdr[@]}" "$url" >/dev/null ||
+			die "wrk warm-up against $name failed"
+	fi
+	timeout $((DURATION + 30)) wrk -t"$WRK_T" -c"$WRK_C" -d"${DURATION}s" --latency "${hdr[@]}" "$url" >"$out" ||
+		die "wrk against $name failed"
+	if grep -q 'Non-2xx' "$out"; then
+		cat "$out" >&2
+		die "$name answered errors during the run (wrk output above)"
+	fi
+	grep -q 'Socket errors' "$out" && echo "bench: note: $name: $(grep 'Socket errors' "$out" | sed 's/^ *//')"
+	awk '
+		/Requests\/sec:/ { rps = $2 }
+		/^ *99%/ { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+			ms = (u == "us") ? v / 1000 : (u == "s") ? v * 1000 : (u == "m") ? v * 60000 : v }
+		END { if (rps == "" || ms == "") exit 1; printf "%.0f %.3f\n", rps, ms }' "$out" >>"$TMP/$name.res" ||
+		die "could not read wrk's output for $name ($out)"
+}
+
+median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+CORES=$(nproc 2>/dev/null || echo '?')
+LOAD=$(cut -d' ' -f1 /proc/loadavg)
+echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC') on $(uname -n): $CORES cores, load average $LOAD before the run"
+echo "bench: wrk -t$WRK_T -c$WRK_C -d${DURATION}s --latency after a ${WARMUP}s warm-up, $ROUNDS round(s) of nginx, bare, guanxi"
+echo "bench: body $BODY_BYTES bytes (GET /api/v1/users/$USER_ID)"
+for round in $(seq "$ROUNDS"); do
+	run_wrk nginx "$NGINX_URL"
+	run_wrk bare "$BARE_URL"
+	run_wrk guanxi "$GX_URL" "$AUTH"
+	echo "bench: round $round/$ROUNDS done"
+done
+kill -0 "$GX_PID" 2>/dev/null || die "guanxi died during the run (see $TMP/guanxi.log)"
+sleep 1 # idle again
+GX_RSS_END=$(rss_kb "$GX_PID")
+GX_HWM=$(hwm_kb "$GX_PID")
+
+for n in nginx bare guanxi; do
+	eval "${n}_rps=\$(cut -d' ' -f1 \"\$TMP/$n.res\" | median)"
+	eval "${n}_p99=\$(cut -d' ' -f2 \"\$TMP/$n.res\" | median)"
+done
+
+# ---- report ------------------------------------------------------------------------------
+awk -v nr="$nginx_rps" -v np="$nginx_p99" -v br="$bare_rps" -v bp="$bare_p99" \
+	-v gr="$guanxi_rps" -v gp="$guanxi_p99" -v rs="$GX_RSS_START" -v re="$GX_RSS_END" \
+	-v hwm="$GX_HWM" -v c="$WRK_C" -v rounds="$ROUNDS" -v cores="$CORES" '
+function verdict(ok) { return ok ? "ok" : "MISSED" }
+BEGIN {
+	printf "\n%-34s %12s %12s\n", "server (median of " rounds " round" (rounds > 1 ? "s" : "") ")", "req/s", "p99"
+	printf "%-34s %12.0f %9.2f ms\n", "nginx static file", nr, np
+	printf "%-34s %12.0f %9.2f ms\n", "bare libmicrohttpd handler", br, bp
+	printf "%-34s %12.0f %9.2f ms\n\n", "guanxi GET /api/v1/users/{id}", gr, gp
+	g = (br > 0) ? gr / br : 0; b = (nr > 0) ? br / nr : 0
+	printf "%-34s %12s   %s\n", "measure", "value", "target"
+	printf "%-34s %11.2fx   >= 0.70x  %s\n", "guanxi / bare req/s", g, verdict(g >= 0.7)
+	printf "%-34s %11.2fx   (about 0.35x on 2 cores; for information)\n", "bare / nginx req/s", b
+	printf "%-34s %9.2f ms   < 5 ms at %d connections  %s\n", "guanxi p99 latency", gp, c, verdict(gp < 5)
+	printf "%-34s %9.1f MB   < 30 MB  %s\n", "guanxi idle RSS after start-up", rs / 1024, verdict(rs / 1024 < 30)
+	printf "%-34s %9.1f MB   < 30 MB  %s\n", "guanxi idle RSS after the run", re / 1024, verdict(re / 1024 < 30)
+	printf "%-34s %9.1f MB   (peak, for information)\n", "guanxi peak RSS (VmHWM)", hwm / 1024
+	printf "\nnote: wrk runs on the same %s cores as the server it measures, so every server\n", cores
+	printf "shares the CPU with its client; absolute req/s are lower than with a separate\n"
+	printf "client machine, while the ratios compare like with like. Other load on the\n"
+	printf "machine during the run (see the load average above) skews the figures.\n"
+}'
+echo "guanxi request log: $(wc -l <"$TMP/guanxi.log") lines ($(du -k "$TMP/guanxi.log" | cut -f1) KiB) written to a file during the run"
