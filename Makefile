@@ -20,7 +20,7 @@ endif
 B        := build/$(MODE)
 
 # EXCLUDE=src/dir ... leaves folders out of a build (work in progress elsewhere)
-LIB_SRC  := $(filter-out src/main.c $(addsuffix /%,$(EXCLUDE)),$(wildcard src/*/*.c)) build/gen/migrations.c build/gen/assets.c
+LIB_SRC  := $(filter-out src/main.c $(EXCLUDE) $(addsuffix /%,$(EXCLUDE)),$(wildcard src/*/*.c)) build/gen/migrations.c build/gen/assets.c
 LIB_OBJ  := $(patsubst %.c,$(B)/%.o,$(LIB_SRC))
 UNIT_SRC := $(filter-out $(UNIT_EXCLUDE),$(wildcard tests/unit/*.c))
 UNIT_OBJ := $(patsubst %.c,$(B)/%.o,$(UNIT_SRC))
@@ -29,8 +29,14 @@ VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 .PHONY: all build run test test-unit test-api test-e2e deps deps-test fuzz bench clean web style
 
 all: build
-build: deps
+build: deps web
 	@$(MAKE) --no-print-directory MODE=release build/release/guanxi
+
+# The web app (Vue + Vite) is built into web/dist and embedded in the binary.
+web:
+	@if [ -f web/package.json ]; then \
+	  cd web && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build; \
+	fi
 
 $(B)/guanxi: $(B)/src/main.o $(B)/libguanxi.a
 	$(CC) $(LDFLAGS_MODE) -o $@ $^ $(PKG_LIBS)
@@ -66,7 +72,7 @@ deps-test:
 run: build
 	@scripts/run.sh
 
-test: deps-test
+test: deps-test web
 	@scripts/test.sh
 
 # --- parts of the test suite -------------------------------------------------

@@ -9,7 +9,6 @@ struct gx_config {
 	char listen[128];      /* host:port to bind */
 	char db[1024];         /* SQLite file path or postgres:// URL */
 	char log_level[16];
-	char static_dir[1024]; /* serve web assets from here instead of the embedded copy */
 	int64_t threads;       /* HTTP worker threads (0 = number of cores) */
 	int64_t body_max;      /* request body limit, bytes */
 	int64_t header_max;    /* per-connection memory for headers, bytes */

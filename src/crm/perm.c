@@ -15,10 +15,10 @@ struct grant {
  * modules land. */
 static const struct grant grants[] = {
 	{"admin", {"*"}},
-	{"manager", {"*.read", "customers.write", "contacts.write", "activities.write", "tasks.write",
-		     "deals.write", "transactions.write"}},
-	{"sales", {"*.read", "customers.write", "contacts.write", "activities.write", "tasks.write",
-		   "deals.write"}},
+	{"manager", {"*.read", "customers.write", "contacts.write", "activities.write", "relationships.write",
+		     "customers.merge", "customers.pool", "tasks.write", "deals.write", "transactions.write"}},
+	{"sales", {"*.read", "customers.write", "contacts.write", "activities.write", "relationships.write",
+		   "customers.pool", "tasks.write", "deals.write"}},
 	{"service", {"*.read", "customers.write", "contacts.write", "activities.write", "tasks.write",
 		     "cases.write"}},
 	{"marketing", {"*.read", "customers.write", "contacts.write", "activities.write",

@@ -8,10 +8,12 @@
 #include "core/utf8.h"
 #include "crm/auth.h"
 #include "crm/perm.h"
+#include "crm/tenant_settings.h"
 #include "store/store.h"
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const locales[] = {"zh-CN", "zh-TW", "en", NULL};
@@ -324,8 +326,8 @@ int gx_tenant_find(struct gx_store *s, const char *slug, int64_t *id_out)
 	return rc;
 }
 
-#define TENANT_COLS "SELECT id, slug, name, time_zone, currency, locale, created_at, updated_at, " \
-		    "disabled_at, version FROM tenants"
+#define TENANT_COLS "SELECT id, slug, name, time_zone, currency, locale, settings, created_at, " \
+		    "updated_at, disabled_at, version FROM tenants"
 
 static int tenant_query_conn(struct gx_conn *c, const char *sql, int64_t id, json_t *items)
 {
@@ -334,8 +336,13 @@ static int tenant_query_conn(struct gx_conn *c, const char *sql, int64_t id, jso
 	if (!rc) {
 		if (id)
 			gx_stmt_bind_int64(st, 1, id);
-		while ((rc = gx_stmt_step(st)) == GX_ROW)
-			json_array_append_new(items, gx_entity_row_json(NULL, st));
+		while ((rc = gx_stmt_step(st)) == GX_ROW) {
+			json_t *row = gx_entity_row_json(NULL, st);
+			/* settings are stored as JSON text: give them back as an object */
+			json_t *settings = json_loads(json_string_value(json_object_get(row, "settings")), 0, NULL);
+			json_object_set_new(row, "settings", settings ? settings : json_object());
+			json_array_append_new(items, row);
+		}
 		if (rc == GX_DONE)
 			rc = 0;
 		gx_stmt_reset(st);
@@ -403,7 +410,7 @@ static bool valid_time_zone(const char *tz)
 
 int gx_tenant_update(struct gx_ctx *ctx, const json_t *input, json_t **out, struct gx_errors *errs)
 {
-	static const char *const allowed[] = {"name", "time_zone", "currency", "locale", NULL};
+	static const char *const allowed[] = {"name", "time_zone", "currency", "locale", "settings", NULL};
 	int bad = 0;
 	const char *key;
 	json_t *v;
@@ -417,7 +424,10 @@ int gx_tenant_update(struct gx_ctx *ctx, const json_t *input, json_t **out, stru
 			continue;
 		}
 		const char *s = json_string_value(v);
-		if (!s) {
+		if (strcmp(key, "settings") == 0) {
+			if (gx_tenant_settings_validate(v, errs))
+				bad++;
+		} else if (!s) {
 			gx_errors_add(errs, key, "type", "%s must be a string", key);
 			bad++;
 		} else if (strcmp(key, "name") == 0 && (!*s || gx_utf8_len(s) > 200)) {
@@ -449,18 +459,31 @@ int gx_tenant_update(struct gx_ctx *ctx, const json_t *input, json_t **out, stru
 	json_object_foreach((json_t *)input, key, v) {
 		if (rc)
 			break;
-		/* key is one of the four allowed column names checked above */
+		/* key is one of the allowed column names checked above */
 		char *sql = gx_arena_printf(ctx->arena, "UPDATE tenants SET %s = ?, updated_at = ?, "
 					    "version = version + 1 WHERE id = ?", key);
 		struct gx_stmt *st;
 		rc = sql ? gx_conn_prepare(c, sql, &st) : GX_ENOMEM;
+		char *merged = NULL;
+		if (!rc && strcmp(key, "settings") == 0) {
+			/* settings merge into the stored ones */
+			json_t *old = json_deep_copy(json_object_get(before, "settings"));
+			if (!json_is_object(old)) {
+				json_decref(old);
+				old = json_object();
+			}
+			json_object_update(old, v);
+			merged = json_dumps(old, JSON_COMPACT | JSON_SORT_KEYS);
+			json_decref(old);
+		}
 		if (!rc) {
-			gx_stmt_bind_str(st, 1, json_string_value(v));
+			gx_stmt_bind_str(st, 1, merged ? merged : json_string_value(v));
 			gx_stmt_bind_str(st, 2, now);
 			gx_stmt_bind_int64(st, 3, ctx->tenant_id);
 			rc = gx_stmt_step(st);
 			gx_stmt_reset(st);
 		}
+		free(merged);
 	}
 	if (!rc)
 		rc = tenant_get_conn(c, ctx->tenant_id, &after);

@@ -354,9 +354,16 @@ int gx_entity_get_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 		       int64_t id, bool with_deleted, json_t **out)
 {
 	*out = NULL;
+	struct gx_visibility vis = {0};
+	if (e->hooks.visibility) {
+		int vrc = e->hooks.visibility(ctx, &vis);
+		if (vrc)
+			return vrc;
+	}
 	char *base = gx_entity_select_sql(e, ctx->arena);
-	char *sql = base ? gx_arena_printf(ctx->arena, "%s WHERE tenant_id = ? AND id = ?%s", base,
-					   with_deleted ? "" : " AND deleted_at IS NULL")
+	char *sql = base ? gx_arena_printf(ctx->arena, "%s WHERE tenant_id = ? AND id = ?%s%s%s%s", base,
+					   with_deleted ? "" : " AND deleted_at IS NULL",
+					   vis.sql ? " AND (" : "", vis.sql ? vis.sql : "", vis.sql ? ")" : "")
 			 : NULL;
 	if (!sql)
 		return GX_ENOMEM;
@@ -366,6 +373,8 @@ int gx_entity_get_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 		return rc;
 	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
 	gx_stmt_bind_int64(st, 2, id);
+	for (int i = 0; i < vis.nargs; i++)
+		gx_stmt_bind_int64(st, 3 + i, vis.args[i]);
 	rc = gx_stmt_step(st);
 	if (rc == GX_ROW) {
 		*out = gx_entity_row_json(e, st);
@@ -482,71 +491,59 @@ static void conflict_errors(const struct gx_entity *e, const json_t *values, str
 
 /* ---- create -------------------------------------------------------------------- */
 
-int gx_entity_create(struct gx_ctx *ctx, const struct gx_entity *e, const json_t *input,
-		     json_t **out, struct gx_errors *errs)
+/* Inserts values (validated, hooks run) in c's open transaction, with
+ * audit, history and after_write; *out gets the stored record. */
+static int insert_in_tx(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
+			json_t *values, json_t **out, struct gx_errors *errs)
 {
 	*out = NULL;
-	int rc = gx_entity_validate(e, input, true, errs);
-	if (rc)
-		return rc;
-	json_t *values = json_deep_copy(input);
-	if (!values)
-		return GX_ENOMEM;
-	struct gx_conn *c;
-	gx_store_writer(ctx->store, &c);
-	rc = gx_conn_begin(c);
-	if (!rc && e->hooks.before_write)
-		rc = e->hooks.before_write(ctx, c, e, values, NULL, errs);
 	char now[40];
 	gx_time_iso(gx_now_ms(), now, sizeof now);
 	int64_t id = gx_id_new();
 	struct gx_buf cols, qs;
 	gx_buf_init(&cols, 1 << 16);
 	gx_buf_init(&qs, 1 << 16);
-	if (!rc) {
-		gx_buf_adds(&cols, "tenant_id, id, created_at, updated_at, created_by, updated_by, version");
-		gx_buf_adds(&qs, "?, ?, ?, ?, ?, ?, 1");
-		for (int i = 0; i < e->nfields; i++) {
-			const struct gx_field *f = &e->fields[i];
-			if (!(f->flags & GX_FF_VIRTUAL) && json_object_get(values, f->name)) {
-				gx_buf_printf(&cols, ", %s", f->name);
-				gx_buf_adds(&qs, ", ?");
-			}
-		}
-		char *sql = gx_arena_printf(ctx->arena, "INSERT INTO %s (%s) VALUES (%s)", e->table,
-					    cols.data, qs.data);
-		struct gx_stmt *st = NULL;
-		rc = sql ? gx_conn_prepare(c, sql, &st) : GX_ENOMEM;
-		if (!rc) {
-			int k = 1;
-			gx_stmt_bind_int64(st, k++, ctx->tenant_id);
-			gx_stmt_bind_int64(st, k++, id);
-			gx_stmt_bind_str(st, k++, now);
-			gx_stmt_bind_str(st, k++, now);
-			for (int j = 0; j < 2; j++) {
-				if (ctx->user_id)
-					gx_stmt_bind_int64(st, k++, ctx->user_id);
-				else
-					gx_stmt_bind_null(st, k++);
-			}
-			for (int i = 0; i < e->nfields; i++) {
-				const struct gx_field *f = &e->fields[i];
-				json_t *v = json_object_get(values, f->name);
-				if (!(f->flags & GX_FF_VIRTUAL) && v)
-					bind_json(st, k++, v);
-			}
-			rc = gx_stmt_step(st);
-			gx_stmt_reset(st);
-			if (rc == GX_ECONFLICT)
-				conflict_errors(e, values, errs);
+	gx_buf_adds(&cols, "tenant_id, id, created_at, updated_at, created_by, updated_by, version");
+	gx_buf_adds(&qs, "?, ?, ?, ?, ?, ?, 1");
+	for (int i = 0; i < e->nfields; i++) {
+		const struct gx_field *f = &e->fields[i];
+		if (!(f->flags & GX_FF_VIRTUAL) && json_object_get(values, f->name)) {
+			gx_buf_printf(&cols, ", %s", f->name);
+			gx_buf_adds(&qs, ", ?");
 		}
 	}
+	char *sql = gx_arena_printf(ctx->arena, "INSERT INTO %s (%s) VALUES (%s)", e->table, cols.data, qs.data);
 	gx_buf_free(&cols);
 	gx_buf_free(&qs);
+	struct gx_stmt *st = NULL;
+	int rc = sql ? gx_conn_prepare(c, sql, &st) : GX_ENOMEM;
+	if (!rc) {
+		int k = 1;
+		gx_stmt_bind_int64(st, k++, ctx->tenant_id);
+		gx_stmt_bind_int64(st, k++, id);
+		gx_stmt_bind_str(st, k++, now);
+		gx_stmt_bind_str(st, k++, now);
+		for (int j = 0; j < 2; j++) {
+			if (ctx->user_id)
+				gx_stmt_bind_int64(st, k++, ctx->user_id);
+			else
+				gx_stmt_bind_null(st, k++);
+		}
+		for (int i = 0; i < e->nfields; i++) {
+			const struct gx_field *f = &e->fields[i];
+			json_t *v = json_object_get(values, f->name);
+			if (!(f->flags & GX_FF_VIRTUAL) && v)
+				bind_json(st, k++, v);
+		}
+		rc = gx_stmt_step(st);
+		gx_stmt_reset(st);
+		if (rc == GX_ECONFLICT)
+			conflict_errors(e, values, errs);
+	}
 	json_t *after = NULL;
 	int64_t audit_id = 0;
 	if (!rc)
-		rc = gx_entity_get_conn(ctx, c, e, id, false, &after);
+		rc = gx_entity_get_conn(ctx, c, e, id, true, &after);
 	if (!rc)
 		rc = gx_audit_write(ctx, c, "create", e->name, id, NULL, after, &audit_id);
 	for (int i = 0; !rc && i < e->nfields; i++) {
@@ -555,12 +552,12 @@ int gx_entity_create(struct gx_ctx *ctx, const struct gx_entity *e, const json_t
 		if (v && !json_is_null(v) && !(f->flags & GX_FF_VIRTUAL))
 			rc = history_row(ctx, c, e, id, f, NULL, v, audit_id, now);
 	}
-	if (!rc && e->hooks.after_write)
+	if (!rc && e->hooks.after_write) {
+		const json_t *saved = ctx->values;
+		ctx->values = values;
 		rc = e->hooks.after_write(ctx, c, e, id, NULL, after, errs);
-	if (!rc)
-		rc = gx_conn_commit(c);
-	gx_store_release(c); /* rolls back on error */
-	json_decref(values);
+		ctx->values = saved;
+	}
 	if (rc) {
 		json_decref(after);
 		return rc;
@@ -569,7 +566,131 @@ int gx_entity_create(struct gx_ctx *ctx, const struct gx_entity *e, const json_t
 	return 0;
 }
 
+int gx_entity_create_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
+			  const json_t *input, json_t **out, struct gx_errors *errs)
+{
+	*out = NULL;
+	int rc = gx_entity_validate(e, input, true, errs);
+	if (rc)
+		return rc;
+	json_t *values = json_deep_copy(input);
+	if (!values)
+		return GX_ENOMEM;
+	if (e->hooks.before_write)
+		rc = e->hooks.before_write(ctx, c, e, values, NULL, errs);
+	if (!rc)
+		rc = insert_in_tx(ctx, c, e, values, out, errs);
+	json_decref(values);
+	return rc;
+}
+
+int gx_entity_create(struct gx_ctx *ctx, const struct gx_entity *e, const json_t *input,
+		     json_t **out, struct gx_errors *errs)
+{
+	*out = NULL;
+	int rc = gx_entity_validate(e, input, true, errs);
+	if (rc)
+		return rc;
+	struct gx_conn *c;
+	gx_store_writer(ctx->store, &c);
+	rc = gx_conn_begin(c);
+	if (!rc)
+		rc = gx_entity_create_conn(ctx, c, e, input, out, errs);
+	if (!rc)
+		rc = gx_conn_commit(c);
+	gx_store_release(c); /* rolls back on error */
+	if (rc) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 /* ---- update ---------------------------------------------------------------------- */
+
+/* Writes the changed fields of values over current (the stored record) in
+ * c's open transaction: UPDATE with version + 1, field history, audit and the
+ * after_write hook. *after gets the new record (or current when nothing
+ * changed). */
+static int apply_update(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, int64_t id,
+			const json_t *current, const json_t *values, json_t **after,
+			struct gx_errors *errs)
+{
+	*after = NULL;
+	int64_t version = json_integer_value(json_object_get(current, "version"));
+	const struct gx_field *changed[128];
+	int nchanged = 0, rc = 0;
+	for (int i = 0; i < e->nfields && nchanged < 128; i++) {
+		const struct gx_field *f = &e->fields[i];
+		json_t *v = json_object_get(values, f->name);
+		if (!v || (f->flags & GX_FF_VIRTUAL))
+			continue;
+		json_t *old = json_object_get(current, f->name);
+		if ((f->flags & GX_FF_HIDDEN) || !old || !json_equal(old, v))
+			changed[nchanged++] = f;
+	}
+	if (!nchanged) {
+		*after = json_incref((json_t *)current); /* nothing changed: no new version */
+		return 0;
+	}
+	char now[40];
+	gx_time_iso(gx_now_ms(), now, sizeof now);
+	struct gx_buf set;
+	gx_buf_init(&set, 1 << 16);
+	for (int i = 0; i < nchanged; i++)
+		gx_buf_printf(&set, "%s = ?, ", changed[i]->name);
+	char *sql = gx_arena_printf(ctx->arena,
+		"UPDATE %s SET %supdated_at = ?, updated_by = ?, version = version + 1 "
+		"WHERE tenant_id = ? AND id = ? AND version = ?", e->table, set.data);
+	gx_buf_free(&set);
+	struct gx_stmt *st = NULL;
+	rc = sql ? gx_conn_prepare(c, sql, &st) : GX_ENOMEM;
+	if (!rc) {
+		int k = 1;
+		for (int i = 0; i < nchanged; i++)
+			bind_json(st, k++, json_object_get(values, changed[i]->name));
+		gx_stmt_bind_str(st, k++, now);
+		if (ctx->user_id)
+			gx_stmt_bind_int64(st, k++, ctx->user_id);
+		else
+			gx_stmt_bind_null(st, k++);
+		gx_stmt_bind_int64(st, k++, ctx->tenant_id);
+		gx_stmt_bind_int64(st, k++, id);
+		gx_stmt_bind_int64(st, k++, version);
+		rc = gx_stmt_step(st);
+		if (!rc && gx_stmt_changes(st) != 1)
+			rc = GX_ESTALE;
+		gx_stmt_reset(st);
+		if (rc == GX_ECONFLICT)
+			conflict_errors(e, values, errs);
+	}
+	int64_t audit_id = 0;
+	if (!rc)
+		rc = gx_entity_get_conn(ctx, c, e, id, true, after);
+	if (!rc)
+		rc = gx_audit_write(ctx, c, "update", e->name, id, current, *after, &audit_id);
+	for (int i = 0; !rc && i < nchanged; i++)
+		rc = history_row(ctx, c, e, id, changed[i], json_object_get(current, changed[i]->name),
+				 json_object_get(values, changed[i]->name), audit_id, now);
+	if (!rc && e->hooks.after_write)
+		rc = e->hooks.after_write(ctx, c, e, id, current, *after, errs);
+	if (rc) {
+		json_decref(*after);
+		*after = NULL;
+	}
+	return rc;
+}
+
+int gx_entity_update_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
+			  int64_t id, const json_t *patch, json_t **out)
+{
+	json_t *current = NULL;
+	int rc = gx_entity_get_conn(ctx, c, e, id, true, &current);
+	if (!rc)
+		rc = apply_update(ctx, c, e, id, current, patch, out, NULL);
+	json_decref(current);
+	return rc;
+}
 
 int gx_entity_update(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id,
 		     int64_t expected_version, const json_t *input, json_t **out,
@@ -591,63 +712,8 @@ int gx_entity_update(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id,
 		rc = GX_ESTALE;
 	if (!rc && e->hooks.before_write)
 		rc = e->hooks.before_write(ctx, c, e, values, current, errs);
-	/* which columns really change */
-	const struct gx_field *changed[128];
-	int nchanged = 0;
-	for (int i = 0; !rc && i < e->nfields && nchanged < 128; i++) {
-		const struct gx_field *f = &e->fields[i];
-		json_t *v = json_object_get(values, f->name);
-		if (!v || (f->flags & GX_FF_VIRTUAL))
-			continue;
-		json_t *old = json_object_get(current, f->name);
-		if ((f->flags & GX_FF_HIDDEN) || !old || !json_equal(old, v))
-			changed[nchanged++] = f;
-	}
-	char now[40];
-	gx_time_iso(gx_now_ms(), now, sizeof now);
-	if (!rc && nchanged) {
-		struct gx_buf set;
-		gx_buf_init(&set, 1 << 16);
-		for (int i = 0; i < nchanged; i++)
-			gx_buf_printf(&set, "%s = ?, ", changed[i]->name);
-		char *sql = gx_arena_printf(ctx->arena,
-			"UPDATE %s SET %supdated_at = ?, updated_by = ?, version = version + 1 "
-			"WHERE tenant_id = ? AND id = ? AND version = ?", e->table, set.data);
-		gx_buf_free(&set);
-		struct gx_stmt *st = NULL;
-		rc = sql ? gx_conn_prepare(c, sql, &st) : GX_ENOMEM;
-		if (!rc) {
-			int k = 1;
-			for (int i = 0; i < nchanged; i++)
-				bind_json(st, k++, json_object_get(values, changed[i]->name));
-			gx_stmt_bind_str(st, k++, now);
-			if (ctx->user_id)
-				gx_stmt_bind_int64(st, k++, ctx->user_id);
-			else
-				gx_stmt_bind_null(st, k++);
-			gx_stmt_bind_int64(st, k++, ctx->tenant_id);
-			gx_stmt_bind_int64(st, k++, id);
-			gx_stmt_bind_int64(st, k++, expected_version);
-			rc = gx_stmt_step(st);
-			if (!rc && gx_stmt_changes(st) != 1)
-				rc = GX_ESTALE;
-			gx_stmt_reset(st);
-			if (rc == GX_ECONFLICT)
-				conflict_errors(e, values, errs);
-		}
-		int64_t audit_id = 0;
-		if (!rc)
-			rc = gx_entity_get_conn(ctx, c, e, id, false, &after);
-		if (!rc)
-			rc = gx_audit_write(ctx, c, "update", e->name, id, current, after, &audit_id);
-		for (int i = 0; !rc && i < nchanged; i++)
-			rc = history_row(ctx, c, e, id, changed[i], json_object_get(current, changed[i]->name),
-					 json_object_get(values, changed[i]->name), audit_id, now);
-		if (!rc && e->hooks.after_write)
-			rc = e->hooks.after_write(ctx, c, e, id, current, after, errs);
-	} else if (!rc) {
-		after = json_incref(current); /* nothing changed: no new version */
-	}
+	if (!rc)
+		rc = apply_update(ctx, c, e, id, current, values, &after, errs);
 	if (!rc)
 		rc = gx_conn_commit(c);
 	gx_store_release(c);
@@ -663,18 +729,14 @@ int gx_entity_update(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id,
 
 /* ---- soft delete and restore ---------------------------------------------------------- */
 
-static int set_deleted(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id,
-		       int64_t expected_version, bool deleting, json_t **out,
-		       struct gx_errors *errs)
+/* Soft-deletes (deleting) or restores a record in c's open transaction. */
+static int set_deleted_in_tx(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, int64_t id,
+			     int64_t expected_version, bool deleting, json_t **out, struct gx_errors *errs)
 {
 	if (out)
 		*out = NULL;
 	json_t *current = NULL, *after = NULL;
-	struct gx_conn *c;
-	gx_store_writer(ctx->store, &c);
-	int rc = gx_conn_begin(c);
-	if (!rc)
-		rc = gx_entity_get_conn(ctx, c, e, id, true, &current);
+	int rc = gx_entity_get_conn(ctx, c, e, id, true, &current);
 	if (!rc) {
 		bool is_deleted = !json_is_null(json_object_get(current, "deleted_at"));
 		if (is_deleted == deleting)
@@ -702,6 +764,8 @@ static int set_deleted(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id
 			gx_stmt_bind_int64(st, 5, id);
 			rc = gx_stmt_step(st);
 			gx_stmt_reset(st);
+			if (rc == GX_ECONFLICT && errs)
+				conflict_errors(e, current, errs);
 		}
 	}
 	int64_t audit_id = 0;
@@ -716,14 +780,35 @@ static int set_deleted(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id
 				 json_object_get(after, "deleted_at"), audit_id, now);
 	if (!rc && e->hooks.after_write)
 		rc = e->hooks.after_write(ctx, c, e, id, current, after, errs);
-	if (!rc)
-		rc = gx_conn_commit(c);
-	gx_store_release(c);
 	json_decref(current);
 	if (!rc && out)
 		*out = after;
 	else
 		json_decref(after);
+	return rc;
+}
+
+int gx_entity_delete_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, int64_t id)
+{
+	return set_deleted_in_tx(ctx, c, e, id, -1, true, NULL, NULL);
+}
+
+static int set_deleted(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id,
+		       int64_t expected_version, bool deleting, json_t **out,
+		       struct gx_errors *errs)
+{
+	struct gx_conn *c;
+	gx_store_writer(ctx->store, &c);
+	int rc = gx_conn_begin(c);
+	if (!rc)
+		rc = set_deleted_in_tx(ctx, c, e, id, expected_version, deleting, out, errs);
+	if (!rc)
+		rc = gx_conn_commit(c);
+	gx_store_release(c);
+	if (rc && out) {
+		json_decref(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 

@@ -53,6 +53,9 @@ struct gx_ctx {
 	const char *role;
 	const char *ip;
 	const char *request_id;
+	/* during after_write on create: the validated input, virtual fields
+	 * included */
+	const json_t *values;
 };
 
 /* Validation and conflict details, collected as a JSON array of
@@ -62,6 +65,21 @@ struct gx_errors {
 };
 void gx_errors_add(struct gx_errors *e, const char *field, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* A record-visibility condition a domain module adds to every read of an
+ * entity (SQL naming the entity's table, with up to 6 int64 parameters);
+ * sql NULL means no restriction. */
+struct gx_visibility {
+	const char *sql;
+	int64_t args[6];
+	int nargs;
+};
+
+/* A text a record is found by (see text/searchkey.h for the flags). */
+struct gx_search_text {
+	const char *text;
+	unsigned flags;
+};
 
 struct gx_entity;
 /* Hooks a domain module may give; each returns 0 or a GX_E* code. */
@@ -75,6 +93,10 @@ struct gx_entity_hooks {
 	int (*after_write)(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
 			   int64_t id, const json_t *before, const json_t *after,
 			   struct gx_errors *errs);
+	/* Who may see which records (called for every get and list). */
+	int (*visibility)(const struct gx_ctx *ctx, struct gx_visibility *v);
+	/* Search ranking of a found record for q (higher first; 0 = no match). */
+	int (*rank)(const char *q, const json_t *record);
 };
 
 struct gx_entity {
@@ -83,6 +105,7 @@ struct gx_entity {
 	const struct gx_field *fields;
 	int nfields;
 	const char *default_sort;    /* e.g. "-id" */
+	bool search_index;           /* q= uses the search_terms index (CJK, pinyin) */
 	struct gx_entity_hooks hooks;
 };
 
@@ -100,6 +123,9 @@ int gx_entity_validate(const struct gx_entity *e, const json_t *input, bool is_c
  * field), GX_EDB. */
 int gx_entity_create(struct gx_ctx *ctx, const struct gx_entity *e, const json_t *input,
 		     json_t **out, struct gx_errors *errs);
+/* The same inside c's open write transaction. */
+int gx_entity_create_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
+			  const json_t *input, json_t **out, struct gx_errors *errs);
 /* Reads one record of the context's tenant. GX_ENOTFOUND when missing or
  * (unless with_deleted) soft-deleted. */
 int gx_entity_get(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id, bool with_deleted,
@@ -112,6 +138,13 @@ int gx_entity_get_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 int gx_entity_update(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id,
 		     int64_t expected_version, const json_t *input, json_t **out,
 		     struct gx_errors *errs);
+/* Applies patch (trusted: no validation, no before_write hook) to a record
+ * inside c's open write transaction, with history, audit and after_write.
+ * For system changes (pool, merge, handover). Deleted records included. */
+int gx_entity_update_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
+			  int64_t id, const json_t *patch, json_t **out);
+/* Soft-deletes a record inside c's open write transaction (system use). */
+int gx_entity_delete_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, int64_t id);
 /* Soft delete (sets deleted_at) and restore. expected_version < 0 skips the
  * version check. */
 int gx_entity_delete(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id,
@@ -135,6 +168,7 @@ struct gx_list_query {
 	enum gx_ftype sort_type;
 	bool sort_desc;
 	const char *q;
+	bool sort_given;
 	int limit;
 	bool count;
 	bool deleted;                 /* list the deleted records (trash) instead */
@@ -168,6 +202,13 @@ int gx_entity_history(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id,
  * by non-entity writes (login, logout, API keys). before/after may be NULL. */
 int gx_audit_write(struct gx_ctx *ctx, struct gx_conn *c, const char *action, const char *entity,
 		   int64_t entity_id, const json_t *before, const json_t *after, int64_t *audit_id);
+
+/* Replaces the search terms of a record with those of texts (in c's
+ * transaction). */
+int gx_search_reindex(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id,
+		      const struct gx_search_text *texts, int n);
+/* Removes a record's search terms. */
+int gx_search_remove(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id);
 
 /* Converts the current row of st (columns named as fields of e, or typed by
  * the database when e is NULL) into JSON. */

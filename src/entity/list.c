@@ -6,6 +6,7 @@
 #include "core/err.h"
 #include "core/time.h"
 #include "store/store.h"
+#include "text/searchkey.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -114,6 +115,11 @@ int gx_list_param(struct gx_ctx *ctx, const struct gx_entity *e, struct gx_list_
 		return 0;
 	}
 	if (strcmp(key, "q") == 0) {
+		struct gx_sk_query plan;
+		if (strlen(value) > 512 || gx_searchkey_query(value, &plan) != 0) {
+			gx_errors_add(errs, "q", "invalid_text", "q must be UTF-8 text of at most 512 bytes");
+			return GX_EINVAL;
+		}
 		q->q = value;
 		return 0;
 	}
@@ -140,6 +146,7 @@ int gx_list_param(struct gx_ctx *ctx, const struct gx_entity *e, struct gx_list_
 		q->sort_column = f->name;
 		q->sort_type = f->type;
 		q->sort_desc = desc;
+		q->sort_given = true;
 		return 0;
 	}
 	if (strcmp(key, "cursor") == 0) {
@@ -244,7 +251,14 @@ static char *like_pattern(struct gx_arena *a, const char *q)
 
 /* Builds the WHERE clause (without the keyset condition) and binds nothing;
  * the binding order is replayed by bind_where. */
-static int build_where(const struct gx_entity *e, const struct gx_list_query *q, struct gx_buf *b)
+struct where_ctx {
+	struct gx_visibility vis;
+	struct gx_sk_query plan;
+	bool use_plan;
+};
+
+static int build_where(const struct gx_entity *e, const struct gx_list_query *q,
+		       const struct where_ctx *w, struct gx_buf *b)
 {
 	int rc = gx_buf_printf(b, " WHERE tenant_id = ? AND deleted_at IS %s", q->deleted ? "NOT NULL" : "NULL");
 	for (int i = 0; !rc && i < q->nfilters; i++) {
@@ -268,7 +282,11 @@ static int build_where(const struct gx_entity *e, const struct gx_list_query *q,
 			rc = gx_buf_printf(b, " AND %s %s ?", f->column, f->op);
 		}
 	}
-	if (!rc && q->q && *q->q) {
+	if (!rc && w->use_plan) {
+		for (int i = 0; !rc && i < w->plan.n; i++)
+			rc = gx_buf_adds(b, " AND id IN (SELECT record_id FROM search_terms WHERE tenant_id = ? "
+					    "AND entity = ? AND term >= ? AND term < ?)");
+	} else if (!rc && q->q && *q->q) {
 		int n = 0;
 		for (int i = 0; !rc && i < e->nfields; i++) {
 			if (!(e->fields[i].flags & GX_FF_SEARCH))
@@ -281,11 +299,13 @@ static int build_where(const struct gx_entity *e, const struct gx_list_query *q,
 	}
 	if (!rc && q->extra_where)
 		rc = gx_buf_printf(b, " AND (%s)", q->extra_where);
+	if (!rc && w->vis.sql)
+		rc = gx_buf_printf(b, " AND (%s)", w->vis.sql);
 	return rc;
 }
 
 static int bind_where(struct gx_ctx *ctx, const struct gx_entity *e, const struct gx_list_query *q,
-		      struct gx_stmt *st, int k)
+		      const struct where_ctx *w, struct gx_stmt *st, int k)
 {
 	gx_stmt_bind_int64(st, k++, ctx->tenant_id);
 	for (int i = 0; i < q->nfilters; i++) {
@@ -300,7 +320,14 @@ static int bind_where(struct gx_ctx *ctx, const struct gx_entity *e, const struc
 			bind_typed(st, k++, f->type, f->value);
 		}
 	}
-	if (q->q && *q->q) {
+	if (w->use_plan) {
+		for (int i = 0; i < w->plan.n; i++) {
+			gx_stmt_bind_int64(st, k++, ctx->tenant_id);
+			gx_stmt_bind_str(st, k++, e->name);
+			gx_stmt_bind_str(st, k++, w->plan.cond[i].term);
+			gx_stmt_bind_str(st, k++, w->plan.cond[i].upper);
+		}
+	} else if (q->q && *q->q) {
 		char *pat = like_pattern(ctx->arena, q->q);
 		for (int i = 0; i < e->nfields; i++)
 			if (e->fields[i].flags & GX_FF_SEARCH)
@@ -308,6 +335,8 @@ static int bind_where(struct gx_ctx *ctx, const struct gx_entity *e, const struc
 	}
 	for (int i = 0; i < q->nextra; i++)
 		gx_stmt_bind_int64(st, k++, q->extra_args[i]);
+	for (int i = 0; i < w->vis.nargs; i++)
+		gx_stmt_bind_int64(st, k++, w->vis.args[i]);
 	return k;
 }
 
@@ -331,14 +360,64 @@ static json_t *make_cursor(const json_t *item, const char *col)
 	return r;
 }
 
+#define GX_RANK_WINDOW 200
+
+struct ranked {
+	int rank;
+	size_t pos;
+	json_t *item;
+};
+
+static int by_rank(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	if (x->rank != y->rank)
+		return y->rank - x->rank;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Orders candidates by the entity's rank for q and keeps q->limit of them. */
+static json_t *rank_items(const struct gx_entity *e, const struct gx_list_query *q, json_t *items)
+{
+	size_t n = json_array_size(items);
+	struct ranked *r = calloc(n ? n : 1, sizeof *r);
+	if (!r)
+		return items;
+	for (size_t i = 0; i < n; i++) {
+		r[i].item = json_array_get(items, i);
+		r[i].rank = e->hooks.rank(q->q, r[i].item);
+		r[i].pos = i;
+	}
+	qsort(r, n, sizeof *r, by_rank);
+	json_t *out = json_array();
+	for (size_t i = 0; i < n && (int)i < q->limit; i++)
+		json_array_append(out, r[i].item);
+	free(r);
+	json_decref(items);
+	return out;
+}
+
 int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct gx_list_query *q,
 		   json_t **out)
 {
 	*out = NULL;
+	struct where_ctx w = {0};
+	int rc = e->hooks.visibility ? e->hooks.visibility(ctx, &w.vis) : 0;
+	if (rc)
+		return rc;
+	if (e->search_index && q->q && *q->q) {
+		rc = gx_searchkey_query(q->q, &w.plan);
+		if (rc)
+			return rc;
+		w.use_plan = w.plan.n > 0;
+	}
+	/* A search without an explicit sort answers the best matches first:
+	 * up to GX_RANK_WINDOW candidates ranked by the entity, no cursor. */
+	bool ranked = w.use_plan && e->hooks.rank && !q->sort_given && !q->has_cursor;
 	struct gx_buf where, sql;
 	gx_buf_init(&where, 1 << 16);
 	gx_buf_init(&sql, 1 << 17);
-	int rc = build_where(e, q, &where);
+	rc = build_where(e, q, &w, &where);
 	const char *col = q->sort_column;
 	const char *dir = q->sort_desc ? "DESC" : "ASC";
 	const char *cmp = q->sort_desc ? "<" : ">";
@@ -372,7 +451,7 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 		rc = gx_conn_prepare(c, sql.data, &st);
 	int n = 0;
 	if (!rc) {
-		int k = bind_where(ctx, e, q, st, 1);
+		int k = bind_where(ctx, e, q, &w, st, 1);
 		if (q->has_cursor) {
 			if (!by_id && !q->cursor_null) {
 				bind_typed(st, k++, q->sort_type, q->cursor_value);
@@ -380,9 +459,9 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 			}
 			gx_stmt_bind_int64(st, k++, q->cursor_id);
 		}
-		gx_stmt_bind_int64(st, k++, q->limit + 1);
+		gx_stmt_bind_int64(st, k++, ranked ? GX_RANK_WINDOW : q->limit + 1);
 		while ((rc = gx_stmt_step(st)) == GX_ROW) {
-			if (n++ == q->limit)
+			if (!ranked && n++ == q->limit)
 				break;
 			json_array_append_new(items, gx_entity_row_json(e, st));
 		}
@@ -395,7 +474,7 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 		char *csql = gx_arena_printf(ctx->arena, "SELECT count(*) FROM %s%s", e->table, where.data);
 		rc = csql ? gx_conn_prepare(c, csql, &st) : GX_ENOMEM;
 		if (!rc) {
-			bind_where(ctx, e, q, st, 1);
+			bind_where(ctx, e, q, &w, st, 1);
 			rc = gx_stmt_step(st);
 			if (rc == GX_ROW) {
 				total = json_integer(gx_stmt_col_int64(st, 0));
@@ -412,8 +491,10 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 		json_decref(total);
 		return rc;
 	}
+	if (ranked)
+		items = rank_items(e, q, items);
 	json_t *next = json_null();
-	if (n > q->limit) {
+	if (!ranked && n > q->limit) {
 		next = make_cursor(json_array_get(items, json_array_size(items) - 1), col);
 		if (!next)
 			next = json_null();

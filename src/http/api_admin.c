@@ -152,4 +152,5 @@ void gx_api_init(void)
 	gx_api_auth_init();
 	gx_routes_add_entity(&gx_users_entity);
 	gx_routes_add_entity(&gx_teams_entity);
+	gx_api_customers_init();
 }

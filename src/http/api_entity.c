@@ -19,7 +19,9 @@ static void set_etag(struct gx_req *r, const json_t *rec)
 
 struct list_args {
 	struct gx_req *r;
+	const struct gx_entity *e;
 	struct gx_list_query *q;
+	gx_list_param_fn extra;
 	struct gx_errors errs;
 	int rc;
 };
@@ -27,16 +29,21 @@ struct list_args {
 static enum MHD_Result list_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct list_args *a = cls;
-	if (!a->rc)
-		a->rc = gx_list_param(&a->r->ctx, a->r->route->entity, a->q, key, value ? value : "", &a->errs);
+	if (a->rc)
+		return MHD_YES;
+	int handled = a->extra ? a->extra(a->r, a->q, key, value ? value : "", &a->errs) : 0;
+	if (handled < 0)
+		a->rc = handled;
+	else if (!handled)
+		a->rc = gx_list_param(&a->r->ctx, a->e, a->q, key, value ? value : "", &a->errs);
 	return MHD_YES;
 }
 
-static void h_list(struct gx_req *r)
+void gx_http_entity_list(struct gx_req *r, const struct gx_entity *e, gx_list_param_fn extra)
 {
 	struct gx_list_query q;
-	gx_list_init(r->route->entity, &q);
-	struct list_args a = {.r = r, .q = &q};
+	gx_list_init(e, &q);
+	struct list_args a = {.r = r, .e = e, .q = &q, .extra = extra};
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, list_arg, &a);
 	if (a.rc) {
 		json_t *errs = a.errs.list;
@@ -44,11 +51,16 @@ static void h_list(struct gx_req *r)
 		return;
 	}
 	json_t *out;
-	int rc = gx_entity_list(&r->ctx, r->route->entity, &q, &out);
+	int rc = gx_entity_list(&r->ctx, e, &q, &out);
 	if (rc)
 		gx_reply_error(r, rc, NULL);
 	else
 		gx_reply_json(r, 200, out);
+}
+
+static void h_list(struct gx_req *r)
+{
+	gx_http_entity_list(r, r->route->entity, NULL);
 }
 
 static void h_create(struct gx_req *r)

@@ -73,6 +73,12 @@ void gx_routes_add(const struct gx_route *routes, int n);
 /* Adds the generic list/create/get/update/delete/restore/history routes for
  * entity e under /api/v1/<e->name>, with "<name>.read"/"<name>.write" perms. */
 void gx_routes_add_entity(const struct gx_entity *e);
+/* Extra list parameters of an entity: return 1 when handled, 0 to pass the
+ * parameter on to the engine, or a negative GX_E* (with errs filled). */
+typedef int (*gx_list_param_fn)(struct gx_req *r, struct gx_list_query *q, const char *key,
+				const char *value, struct gx_errors *errs);
+/* The generic list handler, with entity-specific parameters. */
+void gx_http_entity_list(struct gx_req *r, const struct gx_entity *e, gx_list_param_fn extra);
 /* Finds the route for method+path; *status_out 404 or 405 when none. */
 const struct gx_route *gx_route_match(struct gx_req *r, int *status_out);
 /* Every registered route, for the OpenAPI description and tests. */
@@ -108,6 +114,7 @@ int gx_error_status(int err);
 /* Registers every API route (called once before serving). */
 void gx_api_init(void);
 void gx_api_auth_init(void);
+void gx_api_customers_init(void);
 
 /* ---- server ---- */
 int gx_server_run(struct gx_config *cfg, struct gx_store *store);
