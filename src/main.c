@@ -43,8 +43,9 @@ static const struct command commands[] = {
 	{"restore", gx_cmd_restore, "restore FILE [--db FILE]",
 	 "Replaces the database with the backup FILE after checking it. Stop the server first."},
 	{"check", gx_cmd_check, "check [--db FILE]", "Runs the database integrity check."},
-	{"demo", gx_cmd_demo, "demo [--db FILE] [--tenant SLUG]",
-	 "Loads a realistic demo company (teams and staff) into a tenant."},
+	{"demo", gx_cmd_demo, "demo [--db FILE] [--tenant SLUG] [--customers 300]",
+	 "Loads a realistic demo company into a tenant: teams and staff, customers with Chinese and\n"
+	 "English names, contacts, relationship teams and a year of interactions."},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

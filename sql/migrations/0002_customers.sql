@@ -1,5 +1,7 @@
 -- 0002 customers: the customer file (SPEC §1), contacts, the relationship
 -- team, interactions (activities), and the search-term index.
+-- A /*pg: ...*/ comment is SQL that only the PostgreSQL backend uses (it
+-- uncomments it): byte-order collation for prefix ranges over terms.
 
 CREATE TABLE customers (
   tenant_id      BIGINT NOT NULL REFERENCES tenants (id),
@@ -7,7 +9,7 @@ CREATE TABLE customers (
   code           TEXT NOT NULL,
   kind           TEXT NOT NULL DEFAULT 'organisation',
   name           TEXT NOT NULL,
-  name_sort      TEXT,
+  name_sort      TEXT /*pg: COLLATE "C"*/,
   type           TEXT NOT NULL DEFAULT 'end_customer',
   status         TEXT NOT NULL DEFAULT 'lead',
   source         TEXT,
@@ -159,7 +161,7 @@ CREATE INDEX activities_customer ON activities (tenant_id, customer_id, occurred
 CREATE TABLE search_terms (
   tenant_id BIGINT NOT NULL,
   entity    TEXT NOT NULL,
-  term      TEXT NOT NULL,
+  term      TEXT /*pg: COLLATE "C"*/ NOT NULL,
   record_id BIGINT NOT NULL,
   PRIMARY KEY (tenant_id, entity, term, record_id)
 );

@@ -8,8 +8,10 @@
 #include "crm/perm.h"
 #include "crm/user.h"
 #include "http/http.h"
+#include "jobs/scheduler.h"
 #include "store/migrations.h"
 #include "store/store.h"
+#include "text/searchkey.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -138,8 +140,20 @@ int gx_cmd_serve(struct gx_cli *c)
 		return rc;
 	gx_auth_throttle_config((int)c->cfg.login_max_failures, (int)c->cfg.login_window);
 	gx_api_init();
-	rc = gx_server_run(&c->cfg, s);
+	/* ICU compiles its Han-Latin rules on first use (~150 ms): do it now,
+	 * and fail early when OpenCC's or ICU's data is missing */
+	rc = gx_text_init();
+	if (rc) {
+		fprintf(stderr, "guanxi: cannot load the Chinese text data (OpenCC t2s.json, ICU): %s\n", gx_strerror(rc));
+		gx_store_close(s);
+		return rc;
+	}
+	rc = gx_scheduler_start(s, (int)c->cfg.job_interval);
+	if (!rc)
+		rc = gx_server_run(&c->cfg, s);
+	gx_scheduler_stop();
 	gx_store_close(s);
+	gx_text_shutdown();
 	return rc;
 }
 

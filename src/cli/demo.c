@@ -4,11 +4,14 @@
 #include "cli/cli.h"
 
 #include "core/err.h"
+#include "core/time.h"
+#include "crm/customer.h"
 #include "crm/user.h"
 #include "store/store.h"
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct demo_team {
@@ -40,6 +43,155 @@ static const struct demo_user users[] = {
 	{"zhouqiang", "周强", "marketing", "zhouqiang@example.cn", "13600136001", 4},
 	{"auditor", "吴审计", "readonly", "audit@example.cn", NULL, -1},
 };
+
+/* ---- customers, contacts, teams and a year of interactions ---------------------- */
+
+static const char *const cities[][2] = {
+	{"上海", "上海"}, {"杭州", "浙江"}, {"苏州", "江苏"}, {"南京", "江苏"}, {"广州", "广东"}, {"深圳", "广东"},
+	{"东莞", "广东"}, {"北京", "北京"}, {"成都", "四川"}, {"重庆", "重庆"}, {"武汉", "湖北"}, {"台北", "台灣"},
+	{"新竹", "台灣"}, {"台中", "台灣"}, {"厦门", "福建"}, {"长沙", "湖南"},
+};
+static const char *const trade[] = {"华联", "恒通", "鑫源", "永安", "长城", "东方", "金泰", "宏达", "瑞丰", "中兴",
+				    "新世纪", "百盛", "银河", "晨光", "天虹", "乐天", "汇丰", "德昌", "行健", "朝阳"};
+static const char *const business[][2] = {
+	{"电子科技有限公司", "电子"}, {"机械设备有限公司", "机械"}, {"贸易有限公司", "批发零售"},
+	{"医药有限公司", "医药"}, {"食品有限公司", "食品"}, {"建材有限公司", "建材"}, {"百货有限公司", "零售"},
+	{"物流有限公司", "物流"}, {"置业有限公司", "房地产"}, {"軟體股份有限公司", "軟體"},
+};
+static const char *const surnames[] = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙",
+				       "马", "朱", "胡", "郭", "何", "林", "罗", "高", "单", "曾", "解", "仇"};
+static const char *const given[] = {"伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇",
+				    "艳", "杰", "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "志明", "雅婷"};
+static const char *const english[] = {"Acme Trading Ltd", "Blue Harbor Imports", "Northwind Foods",
+				      "Pacific Rim Electronics", "Golden Gate Logistics", "Evergreen Pharma",
+				      "Summit Machinery", "Silverline Retail", "Orchid Software", "Redwood Materials"};
+static const char *const titles[] = {"总经理", "采购经理", "财务总监", "技术主管", "行政专员", "董事长", "業務經理"};
+static const char *const types[] = {"end_customer", "end_customer", "end_customer", "distributor", "dealer",
+				    "wholesaler", "agent"};
+static const char *const statuses[] = {"lead", "prospect", "customer", "customer", "customer", "former"};
+static const char *const subjects[][2] = {
+	{"visit", "上门拜访，了解新项目需求"}, {"phone", "电话回访，确认交货时间"}, {"email", "发送报价单"},
+	{"sms", "节日问候短信"}, {"video", "视频会议：年度合作回顾"}, {"service_centre", "客服中心受理报修"},
+	{"web", "官网留言咨询产品"}, {"chat", "微信沟通付款事宜"}, {"fax", "传真确认订单"}, {"phone", "催收货款"},
+};
+static const char *const outcomes[] = {"有兴趣，待报价", "已下单", "需再跟进", "暂无需求", "已解决", "投诉已受理"};
+
+/* A small deterministic generator so every demo company looks the same. */
+static uint32_t demo_rand(uint32_t *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return (*s >> 8) & 0xffffff;
+}
+#define PICK(arr, s) (arr[demo_rand(s) % (sizeof arr / sizeof arr[0])])
+
+static int demo_customers(struct gx_ctx *ctx, struct gx_store *s, const int64_t *staff, int nstaff, int count,
+			  int *made_customers, int *made_contacts, int *made_activities)
+{
+	uint32_t seed = 20261124u;
+	struct gx_conn *c;
+	gx_store_writer(s, &c);
+	int rc = gx_conn_begin(c);
+	int64_t now = gx_now_ms();
+	for (int i = 0; !rc && i < count; i++) {
+		char name[160], phone[32], email[96];
+		bool person = i % 5 == 4, latin = i % 17 == 16;
+		const char *const *city = cities[demo_rand(&seed) % (sizeof cities / sizeof cities[0])];
+		const char *const *biz = business[demo_rand(&seed) % (sizeof business / sizeof business[0])];
+		if (latin)
+			snprintf(name, sizeof name, "%s %d", PICK(english, &seed), i);
+		else if (person)
+			snprintf(name, sizeof name, "%s%s", PICK(surnames, &seed), PICK(given, &seed));
+		else
+			snprintf(name, sizeof name, "%s%s%s", city[0], PICK(trade, &seed), biz[0]);
+		snprintf(phone, sizeof phone, "13%09u", 100000000u + (unsigned)i * 7919u % 899999999u);
+		snprintf(email, sizeof email, "contact%d@demo-%d.example.cn", i, i);
+		json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", name, "kind",
+				       person ? "person" : "organisation", "type", PICK(types, &seed), "status",
+				       PICK(statuses, &seed), "mobile", phone, "email", email, "city", city[0],
+				       "province", city[1]);
+		if (!person) {
+			json_object_set_new(in, "industry", json_string(biz[1]));
+			json_object_set_new(in, "credit_limit", json_integer((json_int_t)(demo_rand(&seed) % 50 + 1) * 1000000));
+			json_object_set_new(in, "payment_terms", json_string(i % 3 ? "月结30天" : "货到付款"));
+			json_object_set_new(in, "currency", json_string(strcmp(city[1], "台灣") == 0 ? "TWD" : "CNY"));
+		}
+		/* most customers have an owner; about one in six waits in the pool */
+		if (i % 6 != 0 && nstaff)
+			json_object_set_new(in, "owner_id", json_integer(staff[demo_rand(&seed) % (unsigned)nstaff]));
+		json_t *cust = NULL;
+		struct gx_errors errs = {0};
+		rc = gx_entity_create_conn(ctx, c, &gx_customers_entity, in, &cust, &errs);
+		json_decref(in);
+		json_decref(errs.list);
+		if (rc)
+			break;
+		(*made_customers)++;
+		int64_t cid = json_integer_value(json_object_get(cust, "id"));
+		json_decref(cust);
+		/* a broader team for some: the relationship breadth of seed 000 */
+		int extra = i % 6 == 0 ? 0 : (int)(demo_rand(&seed) % 4);
+		for (int k = 0; !rc && k < extra && nstaff; k++) {
+			json_t *rin = json_pack("{s:I, s:I, s:s}", "customer_id", (json_int_t)cid, "user_id",
+						(json_int_t)staff[demo_rand(&seed) % (unsigned)nstaff], "role", k % 2 ? "service" : "sales");
+			json_t *rel = NULL;
+			int r = gx_entity_create_conn(ctx, c, &gx_relationships_entity, rin, &rel, &errs);
+			json_decref(errs.list);
+			errs.list = NULL;
+			json_decref(rin);
+			json_decref(rel);
+			if (r && r != GX_ECONFLICT)
+				rc = r; /* the same person twice is refused: fine */
+		}
+		int ncontacts = person ? 0 : 1 + (int)(demo_rand(&seed) % 3);
+		int64_t first_contact = 0;
+		for (int k = 0; !rc && k < ncontacts; k++) {
+			char cname[32], cphone[32], bday[16];
+			snprintf(cname, sizeof cname, "%s%s", PICK(surnames, &seed), PICK(given, &seed));
+			snprintf(cphone, sizeof cphone, "139%08u", (unsigned)(i * 10 + k) * 104729u % 99999999u);
+			snprintf(bday, sizeof bday, "19%02u-%02u-%02u", 60 + demo_rand(&seed) % 40, 1 + demo_rand(&seed) % 12,
+				 1 + demo_rand(&seed) % 28);
+			json_t *cin = json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}", "customer_id", (json_int_t)cid, "name", cname,
+						"title", PICK(titles, &seed), "mobile", cphone, "birthday", bday, "is_primary", k == 0);
+			json_t *contact = NULL;
+			rc = gx_entity_create_conn(ctx, c, &gx_contacts_entity, cin, &contact, &errs);
+			json_decref(cin);
+			json_decref(errs.list);
+			errs.list = NULL;
+			if (!rc && k == 0)
+				first_contact = json_integer_value(json_object_get(contact, "id"));
+			json_decref(contact);
+			if (!rc)
+				(*made_contacts)++;
+		}
+		int nact = (int)(demo_rand(&seed) % 12);
+		for (int k = 0; !rc && k < nact; k++) {
+			const char *const *subj = subjects[demo_rand(&seed) % (sizeof subjects / sizeof subjects[0])];
+			char when[40];
+			gx_time_iso(now - (int64_t)(demo_rand(&seed) % 365) * 86400000LL - (int64_t)(demo_rand(&seed) % 86400) * 1000,
+				    when, sizeof when);
+			json_t *ain = json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:s}", "customer_id", (json_int_t)cid, "channel",
+						subj[0], "subject", subj[1], "outcome", PICK(outcomes, &seed), "occurred_at", when,
+						"duration_min", (int)(demo_rand(&seed) % 90) + 5, "direction",
+						demo_rand(&seed) % 3 ? "outbound" : "inbound");
+			if (first_contact)
+				json_object_set_new(ain, "contact_id", json_integer(first_contact));
+			if (nstaff)
+				json_object_set_new(ain, "user_id", json_integer(staff[demo_rand(&seed) % (unsigned)nstaff]));
+			json_t *act = NULL;
+			rc = gx_entity_create_conn(ctx, c, &gx_activities_entity, ain, &act, &errs);
+			json_decref(ain);
+			json_decref(errs.list);
+			errs.list = NULL;
+			json_decref(act);
+			if (!rc)
+				(*made_activities)++;
+		}
+	}
+	if (!rc)
+		rc = gx_conn_commit(c);
+	gx_store_release(c);
+	return rc;
+}
 
 int gx_cmd_demo(struct gx_cli *c)
 {
@@ -101,9 +253,27 @@ int gx_cmd_demo(struct gx_cli *c)
 		json_decref(in);
 		json_decref(out);
 	}
+	/* customers are served by the sales and service staff */
+	int64_t staff[sizeof users / sizeof users[0]];
+	int nstaff = 0;
+	for (size_t i = 0; !rc && i < sizeof users / sizeof users[0]; i++) {
+		int64_t uid;
+		if (strcmp(users[i].role, "sales") && strcmp(users[i].role, "manager") && strcmp(users[i].role, "service"))
+			continue;
+		if (gx_user_find(&ctx, users[i].username, &uid) == 0)
+			staff[nstaff++] = uid;
+	}
+	int made_customers = 0, made_contacts = 0, made_activities = 0;
+	const char *count_s = gx_cli_opt(c, "customers");
+	int count = count_s ? (int)strtol(count_s, NULL, 10) : 300;
+	if (!rc && count > 0)
+		rc = demo_customers(&ctx, s, staff, nstaff, count, &made_customers, &made_contacts, &made_activities);
 	gx_arena_free(&a);
 	gx_store_close(s);
 	if (!rc)
-		printf("guanxi: demo company loaded: %d teams, %d users\n", made_teams, made_users);
+		printf("guanxi: demo company loaded: %d teams, %d users, %d customers, %d contacts, %d activities\n",
+		       made_teams, made_users, made_customers, made_contacts, made_activities);
+	else
+		fprintf(stderr, "guanxi: loading the demo failed: %s\n", gx_strerror(rc));
 	return rc;
 }

@@ -34,6 +34,7 @@ static const struct key keys[] = {
 	I(login_max_failures, 1, 1000),
 	I(login_window, 1, 86400),
 	I(busy_timeout_ms, 0, 600000),
+	I(job_interval, 1, 86400),
 };
 #undef S
 #undef I
@@ -55,6 +56,7 @@ void gx_config_defaults(struct gx_config *c)
 	c->login_max_failures = 5;
 	c->login_window = 900;
 	c->busy_timeout_ms = 10000;
+	c->job_interval = 3600;
 }
 
 static const struct key *find_key(const char *name)

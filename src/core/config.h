@@ -20,6 +20,7 @@ struct gx_config {
 	int64_t login_max_failures; /* failed logins before 429 */
 	int64_t login_window;  /* seconds over which failures are counted */
 	int64_t busy_timeout_ms; /* SQLite busy timeout */
+	int64_t job_interval;  /* seconds between runs of the periodic jobs */
 };
 
 /* Fills in the built-in defaults. */
