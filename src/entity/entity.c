@@ -398,6 +398,16 @@ int gx_entity_get(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id, boo
 	return rc;
 }
 
+/* Reads a record the caller has just written: without the visibility rule,
+ * which may only hold once the after_write hook has run (a rep's new
+ * customer is theirs when its relationship row exists). */
+static int read_back(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, int64_t id, json_t **out)
+{
+	struct gx_ctx sys = *ctx;
+	sys.role = NULL;
+	return gx_entity_get_conn(&sys, c, e, id, true, out);
+}
+
 /* ---- audit and history ------------------------------------------------------------ */
 
 int gx_audit_write(struct gx_ctx *ctx, struct gx_conn *c, const char *action, const char *entity,
@@ -543,7 +553,7 @@ static int insert_in_tx(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_e
 	json_t *after = NULL;
 	int64_t audit_id = 0;
 	if (!rc)
-		rc = gx_entity_get_conn(ctx, c, e, id, true, &after);
+		rc = read_back(ctx, c, e, id, &after);
 	if (!rc)
 		rc = gx_audit_write(ctx, c, "create", e->name, id, NULL, after, &audit_id);
 	for (int i = 0; !rc && i < e->nfields; i++) {
@@ -666,7 +676,7 @@ static int apply_update(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_e
 	}
 	int64_t audit_id = 0;
 	if (!rc)
-		rc = gx_entity_get_conn(ctx, c, e, id, true, after);
+		rc = read_back(ctx, c, e, id, after);
 	if (!rc)
 		rc = gx_audit_write(ctx, c, "update", e->name, id, current, *after, &audit_id);
 	for (int i = 0; !rc && i < nchanged; i++)
@@ -770,7 +780,7 @@ static int set_deleted_in_tx(struct gx_ctx *ctx, struct gx_conn *c, const struct
 	}
 	int64_t audit_id = 0;
 	if (!rc)
-		rc = gx_entity_get_conn(ctx, c, e, id, true, &after);
+		rc = read_back(ctx, c, e, id, &after);
 	if (!rc)
 		rc = gx_audit_write(ctx, c, deleting ? "delete" : "restore", e->name, id, current,
 				    after, &audit_id);

@@ -422,8 +422,24 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 	const char *dir = q->sort_desc ? "DESC" : "ASC";
 	const char *cmp = q->sort_desc ? "<" : ">";
 	bool by_id = strcmp(col, "id") == 0;
+	/* a field with a hidden "<field>_sort" twin sorts by it (pinyin order of
+	 * Chinese names); the twin is selected for the cursor, not shown */
+	const char *sort_col = col;
+	char twin[80];
+	snprintf(twin, sizeof twin, "%s_sort", col);
+	const struct gx_field *tf = gx_entity_field(e, twin);
+	if (tf && (tf->flags & GX_FF_HIDDEN))
+		sort_col = tf->name;
+	char *select = gx_entity_select_sql(e, ctx->arena);
+	char *from = select ? strstr(select, " FROM ") : NULL;
+	if (!from)
+		rc = rc ? rc : GX_ENOMEM;
 	if (!rc)
-		rc = gx_buf_adds(&sql, gx_entity_select_sql(e, ctx->arena));
+		rc = gx_buf_add(&sql, select, (size_t)(from - select));
+	if (!rc && sort_col != col)
+		rc = gx_buf_printf(&sql, ", %s", sort_col);
+	if (!rc)
+		rc = gx_buf_adds(&sql, from);
 	if (!rc)
 		rc = gx_buf_add(&sql, where.data, where.len);
 	/* Keyset: rows after (value, id) in the order "NULLs last, value, id". */
@@ -431,20 +447,21 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 		if (by_id)
 			rc = gx_buf_printf(&sql, " AND id %s ?", cmp);
 		else if (q->cursor_null)
-			rc = gx_buf_printf(&sql, " AND (%s IS NULL AND id %s ?)", col, cmp);
+			rc = gx_buf_printf(&sql, " AND (%s IS NULL AND id %s ?)", sort_col, cmp);
 		else
 			rc = gx_buf_printf(&sql, " AND (%s IS NULL OR %s %s ? OR (%s = ? AND id %s ?))",
-					   col, col, cmp, col, cmp);
+					   sort_col, sort_col, cmp, sort_col, cmp);
 	}
 	if (!rc) {
 		if (by_id)
 			rc = gx_buf_printf(&sql, " ORDER BY id %s LIMIT ?", dir);
 		else
-			rc = gx_buf_printf(&sql, " ORDER BY (%s IS NULL), %s %s, id %s LIMIT ?", col, col, dir, dir);
+			rc = gx_buf_printf(&sql, " ORDER BY (%s IS NULL), %s %s, id %s LIMIT ?", sort_col, sort_col, dir, dir);
 	}
 	struct gx_conn *c = NULL;
 	struct gx_stmt *st = NULL;
 	json_t *items = json_array();
+	const char *last_sort = NULL;
 	if (!rc)
 		rc = gx_store_reader(ctx->store, &c);
 	if (!rc)
@@ -460,10 +477,16 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 			gx_stmt_bind_int64(st, k++, q->cursor_id);
 		}
 		gx_stmt_bind_int64(st, k++, ranked ? GX_RANK_WINDOW : q->limit + 1);
+		int ncols = gx_stmt_columns(st);
 		while ((rc = gx_stmt_step(st)) == GX_ROW) {
 			if (!ranked && n++ == q->limit)
 				break;
 			json_array_append_new(items, gx_entity_row_json(e, st));
+			if (sort_col != col) {
+				/* the twin is the last column */
+				const char *v = gx_stmt_col_type(st, ncols - 1) == GX_COL_NULL ? NULL : gx_stmt_col_text(st, ncols - 1);
+				last_sort = v ? gx_arena_strdup(ctx->arena, v) : NULL;
+			}
 		}
 		if (rc == GX_ROW || rc == GX_DONE)
 			rc = 0;
@@ -495,7 +518,15 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 		items = rank_items(e, q, items);
 	json_t *next = json_null();
 	if (!ranked && n > q->limit) {
-		next = make_cursor(json_array_get(items, json_array_size(items) - 1), col);
+		json_t *last = json_array_get(items, json_array_size(items) - 1);
+		if (sort_col != col) {
+			json_t *tmp = json_pack("{s:O, s:o}", "id", json_object_get(last, "id"), "v",
+						last_sort ? json_string(last_sort) : json_null());
+			next = make_cursor(tmp, "v");
+			json_decref(tmp);
+		} else {
+			next = make_cursor(last, col);
+		}
 		if (!next)
 			next = json_null();
 	}
