@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "crm/tenant_settings.h"
+#include "entity/custom.h"
 #include "store/store.h"
 #include "text/searchkey.h"
 
@@ -33,7 +34,8 @@ static const struct gx_field customer_fields[] = {
 	{"kind", GX_F_ENUM, GX_FF_FILTER, 0, 0, 0, kinds, NULL, L("客户性质", "客戶性質", "Person or organisation")},
 	{"name", GX_F_TEXT, GX_FF_REQUIRED | FS | GX_FF_SEARCH, 200, 0, 0, NULL, NULL, L("客户名称", "客戶名稱", "Name")},
 	{"name_sort", GX_F_TEXT, GX_FF_HIDDEN, 600, 0, 0, NULL, NULL, L("", "", "")},
-	{"type", GX_F_ENUM, FS, 0, 0, 0, types, NULL, L("客户类型", "客戶類型", "Customer type")},
+	/* built-in types plus the tenant's option list "customer_type" */
+	{"type", GX_F_TEXT, FS, 60, 0, 0, NULL, NULL, L("客户类型", "客戶類型", "Customer type")},
 	{"status", GX_F_ENUM, FS, 0, 0, 0, statuses, NULL, L("客户状态", "客戶狀態", "Status")},
 	T("source", 100, GX_FF_FILTER, "来源", "來源", "Source"),
 	T("industry", 100, GX_FF_FILTER, "行业", "行業", "Industry"),
@@ -341,15 +343,33 @@ static int user_exists(struct gx_ctx *ctx, struct gx_conn *c, int64_t id)
 static int customer_before_write(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
 				 json_t *values, const json_t *current, struct gx_errors *errs)
 {
+	int bad = 0;
+	json_t *type = json_object_get(values, "type");
+	if (json_is_string(type)) {
+		int ok = gx_option_allowed(ctx, c, "customer_type", types, json_string_value(type));
+		if (ok < 0)
+			return ok;
+		if (!ok) {
+			gx_errors_add(errs, "type", "invalid_option",
+				      "type is end_customer, distributor, dealer, wholesaler, agent, other, or one of the "
+				      "company's own customer types (option list customer_type)");
+			bad++;
+		}
+	} else if (current && json_is_null(type)) {
+		gx_errors_add(errs, "type", "required", "a customer keeps a type");
+		bad++;
+	}
 	json_t *cur = json_object_get(values, "currency");
 	if (json_is_string(cur)) {
 		const char *s = json_string_value(cur);
 		if (strlen(s) != 3 || !isupper((unsigned char)s[0]) || !isupper((unsigned char)s[1]) ||
 		    !isupper((unsigned char)s[2])) {
 			gx_errors_add(errs, "currency", "invalid_format", "currency is an ISO 4217 code such as CNY, TWD, USD");
-			return GX_EINVAL;
+			bad++;
 		}
 	}
+	if (bad)
+		return GX_EINVAL;
 	json_t *code = json_object_get(values, "code");
 	if (!current && (!code || json_is_null(code) || !*json_string_value(code))) {
 		char buf[96];
@@ -428,6 +448,9 @@ static int reindex_customer(struct gx_ctx *ctx, struct gx_conn *c, int64_t id)
 		t[n++] = (struct gx_search_text){gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, 3)), GX_SK_EMAIL};
 	}
 	gx_stmt_reset(st);
+	rc = gx_custom_search_texts(ctx, c, &gx_customers_entity, id, t, &n, 64);
+	if (rc)
+		return rc;
 	return gx_search_reindex(ctx, c, "customers", id, t, n);
 }
 
@@ -673,6 +696,7 @@ const struct gx_entity gx_customers_entity = {
 	.nfields = sizeof customer_fields / sizeof customer_fields[0],
 	.default_sort = "-id",
 	.search_index = true,
+	.custom_fields = true,
 	.hooks = {.before_write = customer_before_write, .after_write = customer_after_write,
 		  .visibility = customer_visibility, .rank = customer_rank},
 };
@@ -683,6 +707,7 @@ const struct gx_entity gx_contacts_entity = {
 	.fields = contact_fields,
 	.nfields = sizeof contact_fields / sizeof contact_fields[0],
 	.default_sort = "name",
+	.custom_fields = true,
 	.hooks = {.before_write = contact_before_write, .after_write = contact_after_write,
 		  .visibility = contact_visibility},
 };
@@ -703,6 +728,7 @@ const struct gx_entity gx_activities_entity = {
 	.fields = activity_fields,
 	.nfields = sizeof activity_fields / sizeof activity_fields[0],
 	.default_sort = "-occurred_at",
+	.custom_fields = true,
 	.hooks = {.before_write = activity_before_write, .after_write = activity_after_write,
 		  .visibility = activity_visibility},
 };
@@ -713,4 +739,6 @@ void gx_customer_module_init(void)
 	gx_entity_register(&gx_contacts_entity);
 	gx_entity_register(&gx_relationships_entity);
 	gx_entity_register(&gx_activities_entity);
+	gx_entity_register(&gx_custom_fields_entity);
+	gx_entity_register(&gx_option_values_entity);
 }

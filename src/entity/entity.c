@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "core/utf8.h"
+#include "entity/custom.h"
 #include "store/store.h"
 
 #include <ctype.h>
@@ -154,6 +155,20 @@ static bool check_value(const struct gx_field *f, const json_t *v, struct gx_err
 			return false;
 		}
 		return true;
+	case GX_F_JSON: {
+		if (!json_is_array(v) && !json_is_object(v) && !json_is_string(v)) {
+			gx_errors_add(errs, n, "type", "%s must be a list or an object", n);
+			return false;
+		}
+		char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		size_t len = text ? strlen(text) : 0;
+		free(text);
+		if (len > (size_t)(f->max_len ? f->max_len : 10000)) {
+			gx_errors_add(errs, n, "too_long", "%s is too large", n);
+			return false;
+		}
+		return true;
+	}
 	default:
 		break;
 	}
@@ -237,6 +252,8 @@ int gx_entity_validate(const struct gx_entity *e, const json_t *input, bool is_c
 	const char *key;
 	json_t *v;
 	json_object_foreach((json_t *)input, key, v) {
+		if (e->custom_fields && strcmp(key, "custom") == 0)
+			continue; /* checked against the tenant's definitions, with the database */
 		const struct gx_field *f = gx_entity_field(e, key);
 		if (!f || (f->flags & GX_FF_HIDDEN)) {
 			gx_errors_add(errs, key, "unknown_field", "%s is not a field of %s", key, e->name);
@@ -289,6 +306,8 @@ json_t *gx_entity_row_json(const struct gx_entity *e, struct gx_stmt *st)
 			v = json_integer(gx_stmt_col_int64(st, i));
 		else if (f->type == GX_F_BOOL)
 			v = json_boolean(gx_stmt_col_int64(st, i) != 0);
+		else if (f->type == GX_F_JSON)
+			v = json_loads(gx_stmt_col_text(st, i), JSON_DECODE_ANY, NULL);
 		else
 			v = json_string(gx_stmt_col_text(st, i));
 		json_object_set_new(o, name, v ? v : json_null());
@@ -334,6 +353,12 @@ static int bind_json(struct gx_stmt *st, int idx, const json_t *v)
 	case JSON_TRUE: return gx_stmt_bind_int64(st, idx, 1);
 	case JSON_FALSE: return gx_stmt_bind_int64(st, idx, 0);
 	case JSON_REAL: return gx_stmt_bind_double(st, idx, json_real_value(v));
+	case JSON_ARRAY: case JSON_OBJECT: {
+		char *text = json_dumps(v, JSON_COMPACT);
+		int rc = text ? gx_stmt_bind_str(st, idx, text) : GX_ENOMEM;
+		free(text);
+		return rc;
+	}
 	default: return gx_stmt_bind_null(st, idx);
 	}
 }
@@ -383,6 +408,15 @@ int gx_entity_get_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 		rc = GX_ENOTFOUND;
 	}
 	gx_stmt_reset(st);
+	if (!rc && e->custom_fields) {
+		json_t *one = json_pack("[O]", *out);
+		rc = gx_custom_load(ctx, c, e, one);
+		json_decref(one);
+	}
+	if (rc) {
+		json_decref(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 
@@ -415,7 +449,8 @@ int gx_audit_write(struct gx_ctx *ctx, struct gx_conn *c, const char *action, co
 {
 	char now[40];
 	gx_time_iso(gx_now_ms(), now, sizeof now);
-	int64_t id = gx_id_new();
+	/* a caller may choose the id first, to point history rows at it */
+	int64_t id = audit_id && *audit_id ? *audit_id : gx_id_new();
 	char *b = before ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	struct gx_stmt *st;
@@ -481,6 +516,17 @@ static int history_row(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 	free(o);
 	free(n);
 	return rc;
+}
+
+int gx_custom_history_row(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, int64_t id,
+			  const char *field, const json_t *old, const json_t *new, int64_t audit_id);
+int gx_custom_history_row(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, int64_t id,
+			  const char *field, const json_t *old, const json_t *new, int64_t audit_id)
+{
+	struct gx_field f = {.name = field, .type = GX_F_TEXT};
+	char now[40];
+	gx_time_iso(gx_now_ms(), now, sizeof now);
+	return history_row(ctx, c, e, id, &f, old, new, audit_id, now);
 }
 
 /* Names the unique fields among values as the cause of a conflict. */
@@ -550,8 +596,10 @@ static int insert_in_tx(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_e
 		if (rc == GX_ECONFLICT)
 			conflict_errors(e, values, errs);
 	}
-	json_t *after = NULL;
-	int64_t audit_id = 0;
+	json_t *after = NULL, *custom = e->custom_fields ? json_object_get(values, "custom") : NULL;
+	int64_t audit_id = gx_id_new();
+	if (!rc && custom)
+		rc = gx_custom_write(ctx, c, e, id, custom, audit_id);
 	if (!rc)
 		rc = read_back(ctx, c, e, id, &after);
 	if (!rc)
@@ -588,6 +636,13 @@ int gx_entity_create_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx
 		return GX_ENOMEM;
 	if (e->hooks.before_write)
 		rc = e->hooks.before_write(ctx, c, e, values, NULL, errs);
+	/* custom fields are checked even when the hook found errors: the
+	 * client gets every error at once */
+	if ((!rc || rc == GX_EINVAL) && e->custom_fields) {
+		int crc = gx_custom_validate(ctx, c, e, json_object_get(values, "custom"), true, errs);
+		if (!rc)
+			rc = crc;
+	}
 	if (!rc)
 		rc = insert_in_tx(ctx, c, e, values, out, errs);
 	json_decref(values);
@@ -639,10 +694,27 @@ static int apply_update(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_e
 		if ((f->flags & GX_FF_HIDDEN) || !old || !json_equal(old, v))
 			changed[nchanged++] = f;
 	}
-	if (!nchanged) {
+	int64_t audit_id = gx_id_new();
+	json_t *custom = e->custom_fields ? json_object_get(values, "custom") : NULL;
+	bool custom_changed = false;
+	if (custom) {
+		json_t *old = json_object_get(current, "custom");
+		const char *k;
+		json_t *cv;
+		json_object_foreach(custom, k, cv) {
+			json_t *was = json_object_get(old, k);
+			if (was ? !json_equal(was, cv) : !json_is_null(cv))
+				custom_changed = true;
+		}
+	}
+	if (!nchanged && !custom_changed) {
 		*after = json_incref((json_t *)current); /* nothing changed: no new version */
 		return 0;
 	}
+	if (custom_changed)
+		rc = gx_custom_write(ctx, c, e, id, custom, audit_id);
+	if (rc)
+		return rc;
 	char now[40];
 	gx_time_iso(gx_now_ms(), now, sizeof now);
 	struct gx_buf set;
@@ -651,7 +723,7 @@ static int apply_update(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_e
 		gx_buf_printf(&set, "%s = ?, ", changed[i]->name);
 	char *sql = gx_arena_printf(ctx->arena,
 		"UPDATE %s SET %supdated_at = ?, updated_by = ?, version = version + 1 "
-		"WHERE tenant_id = ? AND id = ? AND version = ?", e->table, set.data);
+		"WHERE tenant_id = ? AND id = ? AND version = ?", e->table, set.data ? set.data : "");
 	gx_buf_free(&set);
 	struct gx_stmt *st = NULL;
 	rc = sql ? gx_conn_prepare(c, sql, &st) : GX_ENOMEM;
@@ -674,7 +746,6 @@ static int apply_update(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_e
 		if (rc == GX_ECONFLICT)
 			conflict_errors(e, values, errs);
 	}
-	int64_t audit_id = 0;
 	if (!rc)
 		rc = read_back(ctx, c, e, id, after);
 	if (!rc)
@@ -722,6 +793,11 @@ int gx_entity_update(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id,
 		rc = GX_ESTALE;
 	if (!rc && e->hooks.before_write)
 		rc = e->hooks.before_write(ctx, c, e, values, current, errs);
+	if ((!rc || rc == GX_EINVAL) && e->custom_fields && json_object_get(values, "custom")) {
+		int crc = gx_custom_validate(ctx, c, e, json_object_get(values, "custom"), false, errs);
+		if (!rc)
+			rc = crc;
+	}
 	if (!rc)
 		rc = apply_update(ctx, c, e, id, current, values, &after, errs);
 	if (!rc)

@@ -18,6 +18,7 @@ struct gx_stmt;
 enum gx_ftype {
 	GX_F_TEXT, GX_F_INT, GX_F_MONEY, GX_F_BOOL, GX_F_DATE, GX_F_DATETIME,
 	GX_F_ENUM, GX_F_REF, GX_F_EMAIL, GX_F_PHONE,
+	GX_F_JSON, /* an array or object, stored as JSON text */
 };
 
 enum {
@@ -106,6 +107,8 @@ struct gx_entity {
 	int nfields;
 	const char *default_sort;    /* e.g. "-id" */
 	bool search_index;           /* q= uses the search_terms index (CJK, pinyin) */
+	bool custom_fields;          /* has tenant-defined custom fields ("custom") */
+	const char *path;            /* URL segment when not the name ("custom-fields") */
 	struct gx_entity_hooks hooks;
 };
 
@@ -176,6 +179,12 @@ struct gx_list_query {
 	bool cursor_null;
 	const char *cursor_value;
 	int64_t cursor_id;
+	/* filters on custom fields (custom_values) */
+	struct {
+		const char *field, *op, *value;
+		bool numeric;
+	} custom[4];
+	int ncustom;
 	/* extra SQL condition a domain module adds (record visibility), with
 	 * up to four int64 parameters */
 	const char *extra_where;

@@ -7,6 +7,7 @@
 #include "core/time.h"
 #include "store/store.h"
 #include "text/searchkey.h"
+#include "entity/custom.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -163,6 +164,20 @@ int gx_list_param(struct gx_ctx *ctx, const struct gx_entity *e, struct gx_list_
 			return GX_EINVAL;
 		}
 		char *fname = gx_arena_strndup(ctx->arena, name, (size_t)(close - name));
+		if (fname && e->custom_fields && strncmp(fname, "custom.", 7) == 0) {
+			static const char *const cops[][2] = {
+				{"", "="}, {"[eq]", "="}, {"[ne]", "<>"}, {"[gt]", ">"}, {"[gte]", ">="},
+				{"[lt]", "<"}, {"[lte]", "<="}};
+			const char *cop = NULL;
+			for (size_t i = 0; i < sizeof cops / sizeof cops[0]; i++)
+				if (strcmp(close + 1, cops[i][0]) == 0)
+					cop = cops[i][1];
+			if (!cop) {
+				gx_errors_add(errs, key, "invalid_option", "custom-field filters take eq, ne, gt, gte, lt, lte");
+				return GX_EINVAL;
+			}
+			return gx_custom_filter(ctx, e, q, fname + 7, cop, value, errs);
+		}
 		const char *op = "=", *rest = close + 1;
 		if (*rest) {
 			static const char *const ops[][2] = {
@@ -297,6 +312,10 @@ static int build_where(const struct gx_entity *e, const struct gx_list_query *q,
 		if (!rc)
 			rc = gx_buf_adds(b, n ? ")" : " AND 1 = 0");
 	}
+	for (int i = 0; !rc && i < q->ncustom; i++)
+		rc = gx_buf_printf(b, " AND id IN (SELECT record_id FROM custom_values WHERE tenant_id = ? AND entity = ? "
+				      "AND field = ? AND %s %s ?)", q->custom[i].numeric ? "value_num" : "value_text",
+				   q->custom[i].op);
 	if (!rc && q->extra_where)
 		rc = gx_buf_printf(b, " AND (%s)", q->extra_where);
 	if (!rc && w->vis.sql)
@@ -332,6 +351,15 @@ static int bind_where(struct gx_ctx *ctx, const struct gx_entity *e, const struc
 		for (int i = 0; i < e->nfields; i++)
 			if (e->fields[i].flags & GX_FF_SEARCH)
 				gx_stmt_bind_str(st, k++, pat);
+	}
+	for (int i = 0; i < q->ncustom; i++) {
+		gx_stmt_bind_int64(st, k++, ctx->tenant_id);
+		gx_stmt_bind_str(st, k++, e->name);
+		gx_stmt_bind_str(st, k++, q->custom[i].field);
+		if (q->custom[i].numeric)
+			gx_stmt_bind_double(st, k++, strtod(q->custom[i].value, NULL));
+		else
+			gx_stmt_bind_str(st, k++, q->custom[i].value);
 	}
 	for (int i = 0; i < q->nextra; i++)
 		gx_stmt_bind_int64(st, k++, q->extra_args[i]);
@@ -492,6 +520,8 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 			rc = 0;
 		gx_stmt_reset(st);
 	}
+	if (!rc && e->custom_fields)
+		rc = gx_custom_load(ctx, c, e, items);
 	json_t *total = NULL;
 	if (!rc && q->count) {
 		char *csql = gx_arena_printf(ctx->arena, "SELECT count(*) FROM %s%s", e->table, where.data);

@@ -6,6 +6,7 @@
 #include "core/err.h"
 #include "crm/customer.h"
 #include "crm/user.h"
+#include "entity/custom.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,4 +271,6 @@ void gx_api_customers_init(void)
 	gx_routes_add_entity(&gx_contacts_entity);
 	gx_routes_add_entity(&gx_relationships_entity);
 	gx_routes_add_entity(&gx_activities_entity);
+	gx_routes_add_entity(&gx_custom_fields_entity);
+	gx_routes_add_entity(&gx_option_values_entity);
 }

@@ -76,7 +76,8 @@ static void h_create(struct gx_req *r)
 		gx_reply_error(r, rc, &errs);
 		return;
 	}
-	char *loc = gx_arena_printf(&r->arena, "/api/v1/%s/%lld", r->route->entity->name,
+	const struct gx_entity *e = r->route->entity;
+	char *loc = gx_arena_printf(&r->arena, "/api/v1/%s/%lld", e->path ? e->path : e->name,
 				    (long long)json_integer_value(json_object_get(out, "id")));
 	if (loc)
 		gx_reply_header(r, "Location", loc);
@@ -191,12 +192,13 @@ void gx_routes_add_entity(const struct gx_entity *e)
 	struct entity_routes *t = calloc(1, sizeof *t);
 	if (!t)
 		return;
-	snprintf(t->paths[0], sizeof t->paths[0], "/api/v1/%s", e->name);
-	snprintf(t->paths[1], sizeof t->paths[1], "/api/v1/%s/{id}", e->name);
+	const char *seg = e->path ? e->path : e->name;
+	snprintf(t->paths[0], sizeof t->paths[0], "/api/v1/%s", seg);
+	snprintf(t->paths[1], sizeof t->paths[1], "/api/v1/%s/{id}", seg);
 	snprintf(t->perms[0], sizeof t->perms[0], "%s.read", e->name);
 	snprintf(t->perms[1], sizeof t->perms[1], "%s.write", e->name);
-	snprintf(t->paths[2], sizeof t->paths[2], "/api/v1/%s/{id}/restore", e->name);
-	snprintf(t->paths[3], sizeof t->paths[3], "/api/v1/%s/{id}/history", e->name);
+	snprintf(t->paths[2], sizeof t->paths[2], "/api/v1/%s/{id}/restore", seg);
+	snprintf(t->paths[3], sizeof t->paths[3], "/api/v1/%s/{id}/history", seg);
 	struct gx_route rs[ENTITY_ROUTES] = {
 		{"GET", t->paths[0], h_list, t->perms[0], 0, e},
 		{"POST", t->paths[0], h_create, t->perms[1], 0, e},

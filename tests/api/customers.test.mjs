@@ -252,3 +252,46 @@ test('handover moves a leaving rep’s customers to a successor and disables the
   assert.equal((await gx.loginRaw('leaver', 'Leaver-pass-1')).status, 401, 'the leaver cannot log in');
   assert.equal((await gx.get('/api/v1/auth/me', { token: l.token })).status, 401, 'their session ended');
 });
+
+test('custom fields and option lists: defined at run time, validated, filterable, searchable, in history', async () => {
+  const def = (body) => gx.create('custom-fields', body, auth('admin'));
+  await def({ entity: 'customers', name: 'move_in_date', type: 'date', label_zh_cn: '入伙日期', label_zh_tw: '入伙日期', label_en: 'Move-in date' });
+  await def({ entity: 'customers', name: 'floor_area', type: 'number', label_zh_cn: '面积' });
+  await def({ entity: 'customers', name: 'deposit', type: 'money', label_zh_cn: '订金' });
+  await def({ entity: 'customers', name: 'building', type: 'option', label_zh_cn: '楼栋', options: ['A栋', 'B栋'], searchable: true });
+  await def({ entity: 'customers', name: 'needs', type: 'multi_option', label_zh_cn: '需求', options: ['装修', '车位', '宽带'] });
+  await def({ entity: 'customers', name: 'vip', type: 'boolean', label_zh_cn: '贵宾' });
+  assertProblem(await gx.post('/api/v1/custom-fields', { entity: 'customers', name: 'Bad Name', type: 'text', label_zh_cn: 'x' }, auth('admin')), 422);
+  assertProblem(await gx.post('/api/v1/custom-fields', { entity: 'customers', name: 'opt', type: 'option', label_zh_cn: 'x' }, auth('admin')), 422, 'an option field needs options');
+  assertProblem(await gx.post('/api/v1/custom-fields', { entity: 'customers', name: 'x1', type: 'text', label_zh_cn: 'x' }, auth('mgr')), 403);
+  await gx.create('option-values', { list: 'customer_type', value: 'property_owner', label_zh_cn: '业主', label_zh_tw: '業主', label_en: 'Property owner' }, auth('admin'));
+
+  const c = await gx.create('customers', {
+    name: '王业主', kind: 'person', type: 'property_owner',
+    custom: { move_in_date: '2026-12-01', floor_area: 88.5, deposit: 500000, building: 'A栋', needs: ['装修', '车位'], vip: true },
+  }, auth('admin'));
+  assert.deepEqual(c.custom, { move_in_date: '2026-12-01', floor_area: 88.5, deposit: 500000, building: 'A栋', needs: ['装修', '车位'], vip: true });
+  const bad = assertProblem(await gx.post('/api/v1/customers?force=true', {
+    name: '错误', type: 'alien', custom: { move_in_date: '2026-13-01', floor_area: 'big', building: 'C栋', needs: ['飞机'], nope: 1 },
+  }, auth('admin')), 422);
+  for (const [f, code] of [['type', 'invalid_option'], ['custom.move_in_date', 'invalid_format'], ['custom.floor_area', 'type'],
+    ['custom.building', 'invalid_option'], ['custom.needs', 'invalid_option'], ['custom.nope', 'unknown_field']]) {
+    assert.equal(errorsFor(bad, f, code).length, 1, `${f} ${code}: ${JSON.stringify(bad.errors)}`);
+  }
+  const ids = async (qs) => (await gx.getOk(`/api/v1/customers?${qs}`, auth('admin'))).items.map((x) => x.id);
+  assert.deepEqual(await ids('filter[custom.floor_area][gte]=80'), [c.id]);
+  assert.deepEqual(await ids('filter[custom.floor_area][gte]=90'), []);
+  assert.deepEqual(await ids(`filter[custom.building]=${encodeURIComponent('A栋')}`), [c.id]);
+  assert.deepEqual(await ids('filter[custom.move_in_date][lt]=2027-01-01'), [c.id]);
+  assert.ok((await search('A栋')).includes('王业主'), 'a searchable custom field is found by q');
+  assertProblem(await gx.get('/api/v1/customers?filter[custom.nope]=1', auth('admin')), 400);
+  const r = await gx.patch(`/api/v1/customers/${c.id}`, { custom: { floor_area: 90, building: null } }, { ...auth('admin'), ifMatch: `"${c.version}"` });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.version, c.version + 1);
+  assert.equal(r.json.custom.floor_area, 90);
+  assert.equal(r.json.custom.building, undefined);
+  const hist = await gx.getOk(`/api/v1/customers/${c.id}/history`, auth('admin'));
+  assert.ok(hist.items.some((h) => h.field === 'custom.floor_area' && h.old_value === '88.5' && h.new_value === '90'));
+  const same = await gx.patch(`/api/v1/customers/${c.id}`, { custom: { floor_area: 90 } }, { ...auth('admin'), ifMatch: `"${r.json.version}"` });
+  assert.equal(same.json.version, r.json.version, 'no change, no new version');
+});
