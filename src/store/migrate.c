@@ -7,6 +7,7 @@
 #include "core/time.h"
 #include "store/store.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -47,6 +48,23 @@ int gx_schema_version(struct gx_store *s, int *version)
 	return rc;
 }
 
+/* Whether migration version v has been applied (a later-numbered one may
+ * have landed first on a developer's database: every version counts). */
+static int is_applied(struct gx_store *s, int v)
+{
+	struct gx_conn *c;
+	gx_store_writer(s, &c);
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, "SELECT 1 FROM schema_migrations WHERE version = ?", &st);
+	if (!rc) {
+		gx_stmt_bind_int64(st, 1, v);
+		rc = gx_stmt_step(st);
+		gx_stmt_reset(st);
+	}
+	gx_store_release(c);
+	return rc == GX_ROW ? 1 : rc < 0 ? rc : 0;
+}
+
 int gx_migrate(struct gx_store *s, const char *db_path, int *applied)
 {
 	*applied = 0;
@@ -54,9 +72,12 @@ int gx_migrate(struct gx_store *s, const char *db_path, int *applied)
 	if (rc)
 		return rc;
 	int pending = 0;
-	for (size_t i = 0; i < gx_migrations_count; i++)
-		if (gx_migrations[i].version > version)
-			pending++;
+	for (size_t i = 0; i < gx_migrations_count; i++) {
+		int a = is_applied(s, gx_migrations[i].version);
+		if (a < 0)
+			return a;
+		pending += !a;
+	}
 	if (!pending)
 		return 0;
 	/* An upgrade never loses data: copy the file before touching it. */
@@ -74,11 +95,29 @@ int gx_migrate(struct gx_store *s, const char *db_path, int *applied)
 	}
 	for (size_t i = 0; i < gx_migrations_count; i++) {
 		const struct gx_migration *m = &gx_migrations[i];
-		if (m->version <= version)
+		if (is_applied(s, m->version))
 			continue;
 		struct gx_conn *c;
 		gx_store_writer(s, &c);
 		rc = gx_conn_begin(c);
+		/* Another process (a second server on the same PostgreSQL) may have
+		 * applied it while this one waited for the write lock. */
+		bool done_meanwhile = false;
+		if (!rc) {
+			struct gx_stmt *chk;
+			rc = gx_conn_prepare(c, "SELECT 1 FROM schema_migrations WHERE version = ?", &chk);
+			if (!rc) {
+				gx_stmt_bind_int64(chk, 1, m->version);
+				rc = gx_stmt_step(chk);
+				done_meanwhile = rc == GX_ROW;
+				rc = rc < 0 ? rc : 0;
+				gx_stmt_reset(chk);
+			}
+		}
+		if (!rc && done_meanwhile) {
+			gx_store_release(c); /* rolls back the empty transaction */
+			continue;
+		}
 		if (!rc)
 			rc = gx_conn_exec(c, m->sql);
 		if (!rc) {
@@ -102,7 +141,8 @@ int gx_migrate(struct gx_store *s, const char *db_path, int *applied)
 			return rc;
 		}
 		gx_log_info("migration %s applied", m->name);
-		version = m->version;
+		if (m->version > version)
+			version = m->version;
 		(*applied)++;
 	}
 	return 0;
