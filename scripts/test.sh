@@ -16,6 +16,9 @@ scripts/style.sh || status=1
 step "build (ASan+UBSan, -Wall -Wextra -Werror)"
 make -s MODE=asan build/asan/guanxi build/asan/unit_tests || exit 1
 
+step "release build (-O2 finds warnings -O1 does not)"
+make -s MODE=release build/release/guanxi || status=1
+
 step "C unit tests"
 build/asan/unit_tests || status=1
 

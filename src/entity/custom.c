@@ -79,7 +79,7 @@ static bool option_ok(const struct def *d, const char *v)
 static bool check_one(const struct def *d, const json_t *v, struct gx_errors *errs)
 {
 	char field[80];
-	snprintf(field, sizeof field, "custom.%s", d->name);
+	snprintf(field, sizeof field, "custom.%.63s", d->name);
 	if (json_is_null(v)) {
 		if (d->required) {
 			gx_errors_add(errs, field, "required", "%s is required", field);
@@ -171,7 +171,7 @@ int gx_custom_validate(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 		for (int i = 0; i < n; i++) {
 			if (defs[i].required && !json_object_get(custom, defs[i].name)) {
 				char field[80];
-				snprintf(field, sizeof field, "custom.%s", defs[i].name);
+				snprintf(field, sizeof field, "custom.%.63s", defs[i].name);
 				gx_errors_add(errs, field, "required", "%s is required", field);
 				bad++;
 			}
@@ -328,8 +328,8 @@ int gx_custom_write(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entit
 			rc = insert_value(ctx, c, e->name, id, key, v);
 		}
 		char field[80];
-		snprintf(field, sizeof field, "custom.%s", key);
-		if (!rc)
+		snprintf(field, sizeof field, "custom.%.63s", key);
+		if (!rc && audit_id)
 			rc = gx_custom_history_row(ctx, c, e, id, field, was, v, audit_id);
 	}
 	json_decref(before);

@@ -16,7 +16,7 @@
 int gx_custom_validate(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
 		       const json_t *custom, bool is_create, struct gx_errors *errs);
 /* Writes the values of custom (null removes) for record id, with a field
- * history row per change. */
+ * history row per change pointing at audit_id (none when audit_id is 0). */
 int gx_custom_write(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, int64_t id,
 		    const json_t *custom, int64_t audit_id);
 /* Loads the custom values of the records in items (an array of records with

@@ -599,17 +599,14 @@ static int insert_in_tx(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_e
 	json_t *after = NULL, *custom = e->custom_fields ? json_object_get(values, "custom") : NULL;
 	int64_t audit_id = gx_id_new();
 	if (!rc && custom)
-		rc = gx_custom_write(ctx, c, e, id, custom, audit_id);
+		rc = gx_custom_write(ctx, c, e, id, custom, 0); /* 0: no history on create */
 	if (!rc)
 		rc = read_back(ctx, c, e, id, &after);
+	/* the audit row holds the created record whole; field history starts
+	 * with the first change (a row per field here would double the size of
+	 * every import for no information) */
 	if (!rc)
 		rc = gx_audit_write(ctx, c, "create", e->name, id, NULL, after, &audit_id);
-	for (int i = 0; !rc && i < e->nfields; i++) {
-		const struct gx_field *f = &e->fields[i];
-		json_t *v = json_object_get(values, f->name);
-		if (v && !json_is_null(v) && !(f->flags & GX_FF_VIRTUAL))
-			rc = history_row(ctx, c, e, id, f, NULL, v, audit_id, now);
-	}
 	if (!rc && e->hooks.after_write) {
 		const json_t *saved = ctx->values;
 		ctx->values = values;
