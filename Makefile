@@ -41,9 +41,17 @@ web:
 $(B)/guanxi: $(B)/src/main.o $(B)/libguanxi.a
 	$(CC) $(LDFLAGS_MODE) -o $@ $^ $(PKG_LIBS)
 
-$(B)/libguanxi.a: $(LIB_OBJ)
+# The archive is rebuilt when the list of objects changes, not only when one
+# of them does (EXCLUDE or a new file changes the list).
+$(B)/objlist: FORCE
+	@mkdir -p $(B)
+	@echo "$(LIB_OBJ)" | cmp -s - $@ || echo "$(LIB_OBJ)" > $@
+
+$(B)/libguanxi.a: $(LIB_OBJ) $(B)/objlist
 	@rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(LIB_OBJ)
+
+FORCE:
 
 $(B)/unit_tests: $(UNIT_OBJ) $(B)/libguanxi.a
 	$(CC) $(LDFLAGS_MODE) -o $@ $^ $(PKG_LIBS)
