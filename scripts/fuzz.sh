@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-60}
 out=build/fuzz
 mkdir -p "$out"
-CFLAGS="-std=c17 -D_GNU_SOURCE -DGX_VERSION=\"$(cat VERSION)\" -g -O1 -fsanitize=address,undefined -Isrc -Ibuild/gen $(pkg-config --cflags jansson libsodium sqlite3 icu-uc opencc libmicrohttpd libpq)"
+CFLAGS="-std=c17 -D_GNU_SOURCE -DGX_VERSION=\"$(cat VERSION)\" -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc -Ibuild/gen $(pkg-config --cflags jansson libsodium sqlite3 icu-uc opencc libmicrohttpd libpq)"
 LIBS="$(pkg-config --libs jansson libsodium sqlite3 icu-uc icu-i18n opencc libmicrohttpd libcurl xlsxwriter libical libpq) -lcsv -lm -lpthread"
 # every module but main(): the fuzz targets call into any layer
 [ -f build/gen/migrations.c ] || make -s MODE=asan build/gen/migrations.c build/gen/assets.c
@@ -31,6 +31,13 @@ for src in ${FUZZ_TARGETS:-fuzz/fuzz_*.c}; do
   work="$out/corpus-${name#fuzz_}"
   mkdir -p "$work"
   [ -d "$corpus" ] && cp -n "$corpus"/* "$work"/ 2>/dev/null || true
+  # real files written by other products seed the parsers (read from the
+  # shared data beside the project, never copied into the repository)
+  interop="${GX_SHARED_DATA:-../shared/data}/interop"
+  case "$name" in
+    fuzz_csv) [ -d "$interop/salesforce" ] && cp -n "$interop"/salesforce/* "$work"/ 2>/dev/null || true ;;
+    fuzz_vcard) [ -d "$interop/vcard" ] && cp -n "$interop"/vcard/* "$work"/ 2>/dev/null || true ;;
+  esac
   echo "== $name for ${secs}s"
   if ! "$out/$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "$work" > "$out/$name.log" 2>&1; then
     echo "FAIL $name: see $out/$name.log"; tail -30 "$out/$name.log"; status=1

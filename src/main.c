@@ -43,9 +43,10 @@ static const struct command commands[] = {
 	{"restore", gx_cmd_restore, "restore FILE [--db FILE]",
 	 "Replaces the database with the backup FILE after checking it. Stop the server first."},
 	{"check", gx_cmd_check, "check [--db FILE]", "Runs the database integrity check."},
-	{"demo", gx_cmd_demo, "demo [--db FILE] [--tenant SLUG] [--customers 300]",
+	{"demo", gx_cmd_demo, "demo [--db FILE] [--tenant SLUG] [--customers 300] [--light]",
 	 "Loads a realistic demo company into a tenant: teams and staff, customers with Chinese and\n"
-	 "English names, contacts, relationship teams and a year of interactions."},
+	 "English names, contacts, relationship teams and a year of interactions. --light: customers\n"
+	 "only (for benchmarks with many rows)."},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -81,7 +82,8 @@ static int parse(struct gx_cli *c, int argc, char **argv, int start)
 		} else {
 			key = strdup(name);
 			/* flags without a value */
-			bool bare = strcmp(key, "generate-password") == 0 || strcmp(key, "force") == 0;
+			bool bare = strcmp(key, "generate-password") == 0 || strcmp(key, "force") == 0 ||
+				    strcmp(key, "light") == 0;
 			value = bare ? "" : (i + 1 < argc ? argv[++i] : NULL);
 		}
 		if (!key || !value) {

@@ -444,6 +444,25 @@ static int read_back(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_enti
 
 /* ---- audit and history ------------------------------------------------------------ */
 
+/* A record as audit text: its non-null members (nulls say nothing and would
+ * make every audit row of a wide record mostly "null"). */
+static char *audit_text(const json_t *rec)
+{
+	if (!rec)
+		return NULL;
+	if (!json_is_object(rec))
+		return json_dumps(rec, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_t *copy = json_object();
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)rec, k, v)
+		if (!json_is_null(v))
+			json_object_set(copy, k, v);
+	char *text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(copy);
+	return text;
+}
+
 int gx_audit_write(struct gx_ctx *ctx, struct gx_conn *c, const char *action, const char *entity,
 		   int64_t entity_id, const json_t *before, const json_t *after, int64_t *audit_id)
 {
@@ -451,8 +470,7 @@ int gx_audit_write(struct gx_ctx *ctx, struct gx_conn *c, const char *action, co
 	gx_time_iso(gx_now_ms(), now, sizeof now);
 	/* a caller may choose the id first, to point history rows at it */
 	int64_t id = audit_id && *audit_id ? *audit_id : gx_id_new();
-	char *b = before ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *b = audit_text(before), *a = audit_text(after);
 	struct gx_stmt *st;
 	int rc = gx_conn_prepare(c,
 		"INSERT INTO audit_log (tenant_id, id, at, actor_id, action, entity, entity_id, "
