@@ -88,6 +88,11 @@ test-unit:
 	@$(MAKE) --no-print-directory MODE=asan build/asan/unit_tests build/asan/guanxi
 	build/asan/unit_tests
 
+test-e2e: web
+	@$(MAKE) --no-print-directory MODE=asan build/asan/guanxi
+	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
+	node --test tests/e2e/
+
 fuzz:
 	@scripts/fuzz.sh
 

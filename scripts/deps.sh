@@ -10,7 +10,7 @@ libopencc-dev opencc libpq-dev"
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 if [ "$mode" = test ]; then
-  pkgs="$pkgs clang libclang-rt-14-dev postgresql postgresql-contrib nginx-light wrk chromium"
+  pkgs="$pkgs clang libclang-rt-14-dev postgresql postgresql-contrib nginx-light wrk chromium fonts-noto-cjk"
 fi
 missing=""
 for p in $pkgs; do

@@ -25,6 +25,11 @@ build/asan/unit_tests || status=1
 step "API tests and crash test (node --test)"
 node --test --test-concurrency=2 tests/api/ tests/crash/ || status=1
 
+step "browser tests (Debian chromium + playwright-core)"
+if [ -f tests/e2e/package.json ]; then
+  (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error) && node --test tests/e2e/ || status=1
+fi
+
 step "fuzz smoke run (make fuzz runs longer)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-10} scripts/fuzz.sh || status=1
 

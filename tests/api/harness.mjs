@@ -113,11 +113,18 @@ export async function request(base, method, path, opts = {}) {
   if (opts.cookie) headers.Cookie = `gx_session=${opts.cookie}`;
   if (opts.csrf) headers['X-CSRF-Token'] = opts.csrf;
   if (opts.ifMatch !== undefined) headers['If-Match'] = opts.ifMatch;
-  const res = await fetch(base + path, {
-    method, headers, body, redirect: 'manual',
-    signal: AbortSignal.timeout(opts.timeout || FETCH_TIMEOUT_MS),
-  });
-  const text = await res.text();
+  // A timer of our own, cleared at the end: AbortSignal.timeout() timers keep
+  // the test process alive until they fire.
+  const ctl = new AbortController();
+  const ms = opts.timeout || FETCH_TIMEOUT_MS;
+  const timer = setTimeout(() => ctl.abort(new Error(`${method} ${path}: no answer within ${ms} ms`)), ms);
+  let res, text;
+  try {
+    res = await fetch(base + path, { method, headers, body, redirect: 'manual', signal: ctl.signal });
+    text = await res.text();
+  } finally {
+    clearTimeout(timer);
+  }
   const contentType = res.headers.get('content-type') || '';
   let json;
   if (/json/.test(contentType) && text.length) {
@@ -226,6 +233,15 @@ export class Guanxi {
 
   /** Creates the temp dir and database, adds tenants and users, starts serve. */
   async setup() {
+    const t0 = Date.now();
+    try {
+      await this.setupSteps();
+    } finally {
+      if (process.env.GX_TIMING) console.log(`# setup ${Date.now() - t0} ms`);
+    }
+  }
+
+  async setupSteps() {
     this.dir = mkdtempSync(join(tmpdir(), 'gx-api-'));
     this.db = join(this.dir, 'guanxi.db');
     const o = this.opts;
@@ -283,8 +299,7 @@ export class Guanxi {
     this.base = `http://127.0.0.1:${this.port}`;
     for (;;) {
       try {
-        const r = await fetch(this.base + '/healthz', { signal: AbortSignal.timeout(2000) });
-        await r.text();
+        const r = await request(this.base, 'GET', '/healthz', { timeout: 2000 });
         if (r.status === 200) break;
       } catch { /* not yet */ }
       if (Date.now() > deadline) {
@@ -314,7 +329,9 @@ export class Guanxi {
     if (!p) return;
     const stderrAt = () => this.stderr;
     if (p.exitCode === null && !p.signalCode) p.kill('SIGTERM');
-    const res = await Promise.race([p.exited, sleep(STOP_TIMEOUT_MS).then(() => null)]);
+    let timer;
+    const res = await Promise.race([p.exited, new Promise((r) => { timer = setTimeout(() => r(null), STOP_TIMEOUT_MS); })]);
+    clearTimeout(timer);
     const problems = [];
     if (!res) {
       p.kill('SIGKILL');
@@ -343,9 +360,11 @@ export class Guanxi {
 
   /** Stops the server and removes the temp dir (kept when GX_KEEP is set or something failed). */
   async stop() {
+    const t0 = Date.now();
     try {
       await this.stopServer();
     } finally {
+      if (process.env.GX_TIMING) console.log(`# stop ${Date.now() - t0} ms`);
       if (this.dir && !process.env.GX_KEEP && !this.problems.length) rmSync(this.dir, { recursive: true, force: true });
       else if (this.dir) console.log(`# kept ${this.dir}`);
     }

@@ -1,0 +1,151 @@
+// 简体中文界面文字。与 en.js、zh-TW.js 的键保持一致。
+export default {
+  common: {
+    save: '保存', cancel: '取消', close: '关闭', ok: '确定', delete: '删除', restore: '恢复',
+    edit: '编辑', view: '查看', history: '修改记录', more: '更多操作', actions: '操作',
+    status: '状态', sort: '排序', filters: '筛选', loadMore: '加载更多', noData: '暂无数据',
+    none: '无', yes: '是', no: '否', confirmTitle: '请确认', unknownField: '其他字段',
+    totalCount: '共 {n} 条', shown: '已显示 {n} 条', noChanges: '没有需要保存的修改',
+    createdOk: '已创建“{name}”', savedOk: '已保存“{name}”', deletedOk: '已删除“{name}”，可在“已删除”中恢复',
+    restoredOk: '已恢复“{name}”',
+  },
+  layout: {
+    skipToContent: '跳到正文', navigation: '主导航', openNav: '打开菜单',
+    collapseNav: '收起菜单', expandNav: '展开菜单', language: '界面语言', userMenu: '{name} 的账户菜单',
+  },
+  nav: {
+    home: '首页', customers: '客户', users: '用户', teams: '团队', tenant: '公司设置',
+    apiKeys: 'API 密钥', audit: '审计日志',
+    groups: { admin: '系统管理' },
+  },
+  entities: {
+    users: '用户', teams: '团队', tenant: '公司设置', api_keys: 'API 密钥',
+    customers: '客户', contacts: '联系人', activities: '联系记录',
+  },
+  search: { placeholder: '搜索…（按 / 键）', label: '全局搜索', noResults: '没有找到匹配的结果' },
+  login: {
+    title: '关系 guanxi CRM', subtitle: '经营每一段客户关系', username: '用户名', password: '密码',
+    submit: '登录', wrong: '用户名或密码错误，或账户已停用。',
+    throttled: '失败次数过多，请稍等一分钟再试。',
+  },
+  user: {
+    changePassword: '修改密码', logout: '退出登录', currentPassword: '当前密码',
+    newPassword: '新密码', confirmPassword: '再次输入新密码', passwordMismatch: '两次输入的密码不一致',
+    passwordChanged: '密码已修改',
+  },
+  home: {
+    hello: '{greeting}，{name}', morning: '早上好', afternoon: '下午好', evening: '晚上好',
+    companySettings: '公司', shortcuts: '快捷入口',
+    about: {
+      customers: '客户档案', users: '使用系统的员工、角色与团队',
+      teams: '销售与服务团队', tenant: '名称、时区、币种、语言',
+      apiKeys: '供 ERP、网店等系统集成使用', audit: '谁在何时做了什么',
+    },
+  },
+  users: {
+    new: '新建用户', edit: '编辑用户', view: '用户', me: '我', searchPlaceholder: '搜索姓名、用户名、邮箱、电话',
+    disable: '停用', enable: '启用', neverLoggedIn: '从未登录',
+    confirmDisable: '确定停用“{name}”吗？该用户将立即退出登录，重新启用前无法登录。',
+    confirmDelete: '确定删除“{name}”吗？该用户会移到“已删除”，可以恢复。',
+    disabledOk: '已停用“{name}”', enabledOk: '已启用“{name}”',
+    newPassword: '新密码', passwordKeep: '留空则不修改密码', passwordHint: '至少 8 个字符',
+    localeDefault: '跟随公司设置',
+    sort: {
+      display_name: '姓名（升序）', '-display_name': '姓名（降序）', username: '用户名',
+      '-last_login_at': '最近登录', '-created_at': '最新创建', role: '角色',
+    },
+  },
+  teams: {
+    new: '新建团队', edit: '编辑团队', view: '团队', searchPlaceholder: '搜索团队', members: '成员',
+    confirmDelete: '确定删除团队“{name}”吗？它会移到“已删除”，可以恢复。',
+    sort: { name: '名称 A–Z', '-name': '名称 Z–A', '-created_at': '最新创建', '-updated_at': '最近修改' },
+  },
+  customers: { searchPlaceholder: '搜索客户' },
+  tenant: {
+    subtitle: '这些设置对公司所有人生效。', common: '常用', all: '全部',
+    preview: '日期和金额的显示效果', saved: '公司设置已保存',
+  },
+  apiKeys: {
+    subtitle: '让其他系统（ERP、网店、财务软件）通过 API 访问数据。', new: '新建 API 密钥', create: '创建密钥',
+    empty: '还没有 API 密钥', namePlaceholder: '例如：ERP 同步', userHint: '密钥以该用户的权限访问数据。',
+    createdTitle: '新的 API 密钥', onceWarning: '请立即复制密钥。它只显示这一次，之后无法再查看。',
+    copy: '复制', copied: '已复制到剪贴板', usage: '在 Authorization 请求头中发送：', done: '我已保存',
+    revoke: '吊销', confirmRevoke: '确定吊销密钥“{name}”吗？使用它的系统将立即无法访问。',
+    revoked: '已吊销密钥“{name}”', neverUsed: '从未使用',
+    status: { active: '有效', revoked: '已吊销', expired: '已过期' },
+  },
+  audit: {
+    subtitle: '所有修改、登录和密钥操作，按时间倒序。', at: '时间', actor: '操作人', action: '操作',
+    record: '记录', entity: '记录类型', recordId: '记录 ID', badId: '记录 ID 应为数字', noDetail: '没有字段明细',
+    requestId: '请求', filterTo: '只看{entity} #{id}',
+    actions: {
+      create: '创建', update: '修改', delete: '删除', restore: '恢复', login: '登录',
+      login_failed: '登录失败', logout: '退出', revoke: '吊销', merge: '合并', claim: '领取',
+      release: '退回', returned_to_pool: '回到公海', handover: '交接',
+    },
+  },
+  history: {
+    created: '创建了这条记录',
+    restored: '已恢复', enabled: '已启用',
+    title: '“{name}”的修改记录', empty: '暂无修改记录', system: '系统', cleared: '（清空）', changed: '（已修改）',
+  },
+  conflict: {
+    title: '在您编辑期间，其他人修改了这条记录。',
+    text: '您的修改尚未保存。请加载最新版本：您的修改会保留在最新版本之上，检查后再次保存即可。',
+    reload: '加载最新版本', reloaded: '已加载最新版本并保留了您的修改，请检查后再次保存。',
+  },
+  notFound: { title: '页面不存在', text: '该页面不存在，或您的角色无权访问。', home: '返回首页' },
+  status: { active: '启用', disabled: '已停用', deleted: '已删除', all: '全部', current: '当前' },
+  options: {
+    customer_kind: { organisation: '组织', person: '个人' },
+    customer_type: { end_customer: '终端客户', distributor: '分销商', dealer: '经销商', wholesaler: '批发商', agent: '代理商', other: '其他' },
+    customer_status: { lead: '线索', prospect: '潜在客户', customer: '成交客户', former: '流失客户' },
+    role: { admin: '管理员', manager: '经理', sales: '销售', service: '客服', marketing: '市场', readonly: '只读' },
+    locale: { 'zh-CN': '简体中文', 'zh-TW': '繁体中文', en: '英文' },
+  },
+  fields: {
+    common: {
+      id: 'ID', created_at: '创建时间', updated_at: '修改时间', created_by: '创建人', updated_by: '修改人',
+      deleted_at: '删除时间', version: '版本', name: '名称',
+    },
+    users: {
+      username: '用户名', display_name: '姓名', email: '邮箱', phone: '电话', role: '角色', team_id: '团队',
+      locale: '语言', password: '密码', disabled: '停用', disabled_at: '停用时间', last_login_at: '最近登录',
+    },
+    teams: { name: '团队名称', description: '说明', manager_id: '经理', parent_id: '上级团队' },
+    tenant: { name: '公司名称', time_zone: '时区', currency: '币种', locale: '默认语言', slug: '租户代码' },
+    api_keys: { name: '名称', user_id: '代表用户', last_used_at: '最近使用', key_prefix: '密钥', revoked_at: '吊销时间', expires_at: '到期时间' },
+    customers: {
+      code: '客户编号', name: '客户名称', kind: '客户性质', type: '客户类型', status: '客户状态', phone: '电话', mobile: '手机',
+      email: '邮箱', owner_id: '负责人', in_pool: '在公海', last_follow_up_at: '最近跟进', updated_at: '修改时间',
+    },
+  },
+  errors: {
+    code: {
+      required: '必填', invalid_format: '格式不正确', invalid_option: '不是允许的选项',
+      invalid_text: '包含不允许的字符', too_long: '内容太长', out_of_range: '超出允许范围',
+      type: '值的类型不正确', duplicate: '已被其他记录使用', not_found: '所选记录不存在',
+      cycle: '团队不能以自己为上级', last_admin: '这是最后一位启用中的管理员，请先让其他人成为管理员',
+      weak_password: '密码至少需要 8 个字符', wrong_password: '当前密码不正确',
+      read_only: '该项不能修改', unknown_field: '不是该记录的字段', not_deleted: '该记录未被删除',
+      too_many: '值太多', invalid: '无效',
+    },
+    field: {
+      email: { invalid_format: '请输入有效的邮箱地址，例如 name{\'@\'}example.com' },
+      phone: { invalid_format: '请输入有效的电话号码（数字、空格、+ - ( )）' },
+      username: { invalid_format: '不能含空格、引号、斜杠或 ; : , < > 等符号', duplicate: '该用户名已被使用' },
+      name: { duplicate: '该名称已被使用' },
+      time_zone: { invalid_format: '请使用 Asia/Shanghai 这样的时区名称' },
+      currency: { invalid_format: '请使用三位字母的币种代码，例如 CNY、TWD' },
+    },
+    status: {
+      0: '无法连接服务器，请检查网络后重试。',
+      400: '请求无法识别。', 401: '请重新登录。', 403: '您的角色无权进行此操作。',
+      404: '该记录已不存在。', 409: '与其他记录冲突。',
+      412: '其他人修改了这条记录，列表已刷新，请重试。',
+      413: '内容太大。', 422: '部分字段填写有误。', 429: '请求过于频繁，请稍后再试。',
+      500: '服务器出现问题。', 503: '服务繁忙，请稍后再试。',
+      other: '请求失败（HTTP {status}）。',
+    },
+  },
+}

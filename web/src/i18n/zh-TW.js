@@ -1,0 +1,151 @@
+// 繁體中文（台灣）介面文字。與 en.js、zh-CN.js 的鍵保持一致。
+export default {
+  common: {
+    save: '儲存', cancel: '取消', close: '關閉', ok: '確定', delete: '刪除', restore: '還原',
+    edit: '編輯', view: '檢視', history: '修改紀錄', more: '更多操作', actions: '操作',
+    status: '狀態', sort: '排序', filters: '篩選', loadMore: '載入更多', noData: '尚無資料',
+    none: '無', yes: '是', no: '否', confirmTitle: '請確認', unknownField: '其他欄位',
+    totalCount: '共 {n} 筆', shown: '已顯示 {n} 筆', noChanges: '沒有需要儲存的修改',
+    createdOk: '已建立「{name}」', savedOk: '已儲存「{name}」', deletedOk: '已刪除「{name}」，可在「已刪除」中還原',
+    restoredOk: '已還原「{name}」',
+  },
+  layout: {
+    skipToContent: '跳到主要內容', navigation: '主導覽', openNav: '開啟選單',
+    collapseNav: '收合選單', expandNav: '展開選單', language: '介面語言', userMenu: '{name} 的帳戶選單',
+  },
+  nav: {
+    home: '首頁', customers: '客戶', users: '使用者', teams: '團隊', tenant: '公司設定',
+    apiKeys: 'API 金鑰', audit: '稽核日誌',
+    groups: { admin: '系統管理' },
+  },
+  entities: {
+    users: '使用者', teams: '團隊', tenant: '公司設定', api_keys: 'API 金鑰',
+    customers: '客戶', contacts: '聯絡人', activities: '聯絡紀錄',
+  },
+  search: { placeholder: '搜尋…（按 / 鍵）', label: '全域搜尋', noResults: '找不到符合的結果' },
+  login: {
+    title: '關係 guanxi CRM', subtitle: '經營每一段客戶關係', username: '使用者名稱', password: '密碼',
+    submit: '登入', wrong: '使用者名稱或密碼錯誤，或帳戶已停用。',
+    throttled: '失敗次數過多，請稍候一分鐘再試。',
+  },
+  user: {
+    changePassword: '變更密碼', logout: '登出', currentPassword: '目前密碼',
+    newPassword: '新密碼', confirmPassword: '再次輸入新密碼', passwordMismatch: '兩次輸入的密碼不一致',
+    passwordChanged: '密碼已變更',
+  },
+  home: {
+    hello: '{greeting}，{name}', morning: '早安', afternoon: '午安', evening: '晚安',
+    companySettings: '公司', shortcuts: '快速入口',
+    about: {
+      customers: '客戶檔案', users: '使用系統的員工、角色與團隊',
+      teams: '業務與服務團隊', tenant: '名稱、時區、幣別、語言',
+      apiKeys: '供 ERP、網路商店等系統整合使用', audit: '誰在何時做了什麼',
+    },
+  },
+  users: {
+    new: '新增使用者', edit: '編輯使用者', view: '使用者', me: '我', searchPlaceholder: '搜尋姓名、使用者名稱、電子郵件、電話',
+    disable: '停用', enable: '啟用', neverLoggedIn: '從未登入',
+    confirmDisable: '確定停用「{name}」嗎？該使用者將立即登出，重新啟用前無法登入。',
+    confirmDelete: '確定刪除「{name}」嗎？該使用者會移到「已刪除」，可以還原。',
+    disabledOk: '已停用「{name}」', enabledOk: '已啟用「{name}」',
+    newPassword: '新密碼', passwordKeep: '留空則不變更密碼', passwordHint: '至少 8 個字元',
+    localeDefault: '依公司設定',
+    sort: {
+      display_name: '姓名（遞增）', '-display_name': '姓名（遞減）', username: '使用者名稱',
+      '-last_login_at': '最近登入', '-created_at': '最新建立', role: '角色',
+    },
+  },
+  teams: {
+    new: '新增團隊', edit: '編輯團隊', view: '團隊', searchPlaceholder: '搜尋團隊', members: '成員',
+    confirmDelete: '確定刪除團隊「{name}」嗎？它會移到「已刪除」，可以還原。',
+    sort: { name: '名稱 A–Z', '-name': '名稱 Z–A', '-created_at': '最新建立', '-updated_at': '最近修改' },
+  },
+  customers: { searchPlaceholder: '搜尋客戶' },
+  tenant: {
+    subtitle: '這些設定對公司所有人生效。', common: '常用', all: '全部',
+    preview: '日期與金額的顯示方式', saved: '公司設定已儲存',
+  },
+  apiKeys: {
+    subtitle: '讓其他系統（ERP、網路商店、會計軟體）透過 API 存取資料。', new: '新增 API 金鑰', create: '建立金鑰',
+    empty: '尚無 API 金鑰', namePlaceholder: '例如：ERP 同步', userHint: '金鑰以該使用者的權限存取資料。',
+    createdTitle: '新的 API 金鑰', onceWarning: '請立即複製金鑰。它只會顯示這一次，之後無法再查看。',
+    copy: '複製', copied: '已複製到剪貼簿', usage: '在 Authorization 標頭中傳送：', done: '我已保存',
+    revoke: '撤銷', confirmRevoke: '確定撤銷金鑰「{name}」嗎？使用它的系統將立即無法存取。',
+    revoked: '已撤銷金鑰「{name}」', neverUsed: '從未使用',
+    status: { active: '有效', revoked: '已撤銷', expired: '已過期' },
+  },
+  audit: {
+    subtitle: '所有修改、登入與金鑰操作，依時間由新到舊。', at: '時間', actor: '操作者', action: '動作',
+    record: '紀錄', entity: '紀錄類型', recordId: '紀錄 ID', badId: '紀錄 ID 應為數字', noDetail: '沒有欄位明細',
+    requestId: '請求', filterTo: '只看{entity} #{id}',
+    actions: {
+      create: '建立', update: '修改', delete: '刪除', restore: '還原', login: '登入',
+      login_failed: '登入失敗', logout: '登出', revoke: '撤銷', merge: '合併', claim: '領取',
+      release: '退回', returned_to_pool: '回到公海', handover: '交接',
+    },
+  },
+  history: {
+    created: '建立了這筆紀錄',
+    restored: '已還原', enabled: '已啟用',
+    title: '「{name}」的修改紀錄', empty: '尚無修改紀錄', system: '系統', cleared: '（清空）', changed: '（已變更）',
+  },
+  conflict: {
+    title: '在您編輯期間，其他人修改了這筆紀錄。',
+    text: '您的修改尚未儲存。請載入最新版本：您的修改會保留在最新版本之上，檢查後再次儲存即可。',
+    reload: '載入最新版本', reloaded: '已載入最新版本並保留了您的修改，請檢查後再次儲存。',
+  },
+  notFound: { title: '找不到頁面', text: '此頁面不存在，或您的角色無權存取。', home: '回到首頁' },
+  status: { active: '啟用', disabled: '已停用', deleted: '已刪除', all: '全部', current: '目前' },
+  options: {
+    customer_kind: { organisation: '組織', person: '個人' },
+    customer_type: { end_customer: '終端客戶', distributor: '經銷商', dealer: '代理經銷商', wholesaler: '批發商', agent: '代理商', other: '其他' },
+    customer_status: { lead: '潛在名單', prospect: '潛在客戶', customer: '成交客戶', former: '流失客戶' },
+    role: { admin: '管理員', manager: '經理', sales: '業務', service: '客服', marketing: '行銷', readonly: '唯讀' },
+    locale: { 'zh-CN': '簡體中文', 'zh-TW': '繁體中文', en: '英文' },
+  },
+  fields: {
+    common: {
+      id: 'ID', created_at: '建立時間', updated_at: '修改時間', created_by: '建立者', updated_by: '修改者',
+      deleted_at: '刪除時間', version: '版本', name: '名稱',
+    },
+    users: {
+      username: '使用者名稱', display_name: '姓名', email: '電子郵件', phone: '電話', role: '角色', team_id: '團隊',
+      locale: '語言', password: '密碼', disabled: '停用', disabled_at: '停用時間', last_login_at: '最近登入',
+    },
+    teams: { name: '團隊名稱', description: '說明', manager_id: '經理', parent_id: '上級團隊' },
+    tenant: { name: '公司名稱', time_zone: '時區', currency: '幣別', locale: '預設語言', slug: '租戶代碼' },
+    api_keys: { name: '名稱', user_id: '代表使用者', last_used_at: '最近使用', key_prefix: '金鑰', revoked_at: '撤銷時間', expires_at: '到期時間' },
+    customers: {
+      code: '客戶編號', name: '客戶名稱', kind: '客戶性質', type: '客戶類型', status: '客戶狀態', phone: '電話', mobile: '手機',
+      email: '電子郵件', owner_id: '負責人', in_pool: '在公海', last_follow_up_at: '最近跟進', updated_at: '修改時間',
+    },
+  },
+  errors: {
+    code: {
+      required: '必填', invalid_format: '格式不正確', invalid_option: '不是允許的選項',
+      invalid_text: '包含不允許的字元', too_long: '內容太長', out_of_range: '超出允許範圍',
+      type: '值的類型不正確', duplicate: '已被其他紀錄使用', not_found: '所選紀錄不存在',
+      cycle: '團隊不能以自己為上級', last_admin: '這是最後一位啟用中的管理員，請先讓其他人成為管理員',
+      weak_password: '密碼至少需要 8 個字元', wrong_password: '目前密碼不正確',
+      read_only: '此項不能修改', unknown_field: '不是此紀錄的欄位', not_deleted: '此紀錄未被刪除',
+      too_many: '值太多', invalid: '無效',
+    },
+    field: {
+      email: { invalid_format: '請輸入有效的電子郵件地址，例如 name{\'@\'}example.com' },
+      phone: { invalid_format: '請輸入有效的電話號碼（數字、空格、+ - ( )）' },
+      username: { invalid_format: '不能含空格、引號、斜線或 ; : , < > 等符號', duplicate: '此使用者名稱已被使用' },
+      name: { duplicate: '此名稱已被使用' },
+      time_zone: { invalid_format: '請使用 Asia/Taipei 這樣的時區名稱' },
+      currency: { invalid_format: '請使用三位字母的幣別代碼，例如 TWD、CNY' },
+    },
+    status: {
+      0: '無法連線到伺服器，請檢查網路後重試。',
+      400: '無法辨識此請求。', 401: '請重新登入。', 403: '您的角色無權進行此操作。',
+      404: '此紀錄已不存在。', 409: '與其他紀錄衝突。',
+      412: '其他人修改了這筆紀錄，清單已重新整理，請再試一次。',
+      413: '內容太大。', 422: '部分欄位填寫有誤。', 429: '請求過於頻繁，請稍後再試。',
+      500: '伺服器發生問題。', 503: '服務忙碌中，請稍後再試。',
+      other: '請求失敗（HTTP {status}）。',
+    },
+  },
+}
