@@ -24,6 +24,8 @@ struct gx_cli {
 
 /* The value of --name (NULL when absent); "" for a flag given without value. */
 const char *gx_cli_opt(const struct gx_cli *c, const char *name);
+/* The database name for messages (a URL's password hidden). */
+const char *gx_cli_db_name(const struct gx_cli *c);
 /* Opens (and migrates) the database of c->cfg.db. create: allow a new file. */
 int gx_cli_open(struct gx_cli *c, bool create, struct gx_store **out);
 /* Reads a password: the named option, then the environment variable, then a

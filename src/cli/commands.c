@@ -29,23 +29,38 @@ const char *gx_cli_opt(const struct gx_cli *c, const char *name)
 	return NULL;
 }
 
+const char *gx_cli_db_name(const struct gx_cli *c)
+{
+	/* postgres://user:password@host/db -> postgres://user:***@host/db */
+	static char shown[1100];
+	const char *url = c->cfg.db, *scheme = strstr(url, "://");
+	const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+	const char *colon = scheme ? strchr(scheme + 3, ':') : NULL;
+	if (!at || !colon || colon > at) {
+		snprintf(shown, sizeof shown, "%s", url);
+		return shown;
+	}
+	snprintf(shown, sizeof shown, "%.*s:***%s", (int)(colon - url), url, at);
+	return shown;
+}
+
 int gx_cli_open(struct gx_cli *c, bool create, struct gx_store **out)
 {
 	struct gx_store_opts o = {.readers = 8, .busy_timeout_ms = (int)c->cfg.busy_timeout_ms,
 				  .create = create};
 	int rc = gx_store_open(c->cfg.db, &o, out);
 	if (rc == GX_ENOTFOUND || rc == GX_EIO) {
-		fprintf(stderr, "guanxi: no database at %s (run 'guanxi init' first)\n", c->cfg.db);
+		fprintf(stderr, "guanxi: no database at %s (run 'guanxi init' first)\n", gx_cli_db_name(c));
 		return rc;
 	}
 	if (rc) {
-		fprintf(stderr, "guanxi: cannot open %s: %s\n", c->cfg.db, gx_strerror(rc));
+		fprintf(stderr, "guanxi: cannot open %s: %s\n", gx_cli_db_name(c), gx_strerror(rc));
 		return rc;
 	}
 	int applied = 0;
 	rc = gx_migrate(*out, c->cfg.db, &applied);
 	if (rc) {
-		fprintf(stderr, "guanxi: migrating %s failed; it was left as it was\n", c->cfg.db);
+		fprintf(stderr, "guanxi: migrating %s failed; it was left as it was\n", gx_cli_db_name(c));
 		gx_store_close(*out);
 		*out = NULL;
 	}
@@ -207,9 +222,10 @@ int gx_cmd_init(struct gx_cli *c)
 	const char *tname = gx_cli_opt(c, "tenant-name");
 	bool generate = gx_cli_opt(c, "generate-password") != NULL;
 	struct stat st;
-	if (stat(c->cfg.db, &st) == 0 && st.st_size > 0) {
+	bool is_url = strstr(c->cfg.db, "://") != NULL;
+	if (is_url || (stat(c->cfg.db, &st) == 0 && st.st_size > 0)) {
 		struct gx_store *s;
-		int rc = gx_cli_open(c, false, &s);
+		int rc = gx_cli_open(c, is_url, &s);
 		if (rc)
 			return rc;
 		json_t *list = NULL;
@@ -219,7 +235,7 @@ int gx_cmd_init(struct gx_cli *c)
 		gx_store_close(s);
 		if (!rc && n) {
 			fprintf(stderr, "guanxi: %s is already initialised; use 'guanxi tenant add' or 'guanxi user add'\n",
-				c->cfg.db);
+				gx_cli_db_name(c));
 			return GX_ECONFLICT;
 		}
 	}
@@ -250,7 +266,7 @@ int gx_cmd_init(struct gx_cli *c)
 	if (!rc)
 		rc = create_user(s, tid, admin ? admin : "admin", "系统管理员", "admin", NULL, pw, &uid);
 	if (!rc) {
-		printf("guanxi: database %s is ready (tenant '%s').\n", c->cfg.db, slug ? slug : "default");
+		printf("guanxi: database %s is ready (tenant '%s').\n", gx_cli_db_name(c), slug ? slug : "default");
 		if (generate)
 			printf("\n  Administrator: %s\n  Password:      %s\n\n  This password is shown only "
 			       "once and stored only as a hash. Change it after logging in.\n\n",
@@ -270,7 +286,7 @@ int gx_cmd_migrate(struct gx_cli *c)
 		return rc;
 	int v = 0;
 	gx_schema_version(s, &v);
-	printf("guanxi: %s is at schema version %d\n", c->cfg.db, v);
+	printf("guanxi: %s is at schema version %d\n", gx_cli_db_name(c), v);
 	gx_store_close(s);
 	return 0;
 }
@@ -458,7 +474,7 @@ int gx_cmd_backup(struct gx_cli *c)
 	if (rc)
 		fprintf(stderr, "guanxi: backup to %s failed: %s\n", c->pos[0], gx_strerror(rc));
 	else
-		printf("guanxi: backed up %s to %s\n", c->cfg.db, c->pos[0]);
+		printf("guanxi: backed up %s to %s\n", gx_cli_db_name(c), c->pos[0]);
 	gx_store_close(s);
 	return rc;
 }
@@ -486,7 +502,7 @@ int gx_cmd_restore(struct gx_cli *c)
 		/* the backup may predate the binary's schema */
 		rc = gx_cli_open(c, false, &s);
 		if (!rc) {
-			printf("guanxi: restored %s from %s\n", c->cfg.db, c->pos[0]);
+			printf("guanxi: restored %s from %s\n", gx_cli_db_name(c), c->pos[0]);
 			gx_store_close(s);
 		}
 	}

@@ -131,26 +131,40 @@ static int demo_customers(struct gx_ctx *ctx, struct gx_store *s, const int64_t 
 		json_t *cust = NULL;
 		struct gx_errors errs = {0};
 		rc = gx_entity_create_conn(ctx, c, &gx_customers_entity, in, &cust, &errs);
-		json_decref(in);
+		json_t *in_owner = in; /* read below for the owner, freed at the end of the loop */
 		json_decref(errs.list);
-		if (rc)
+		if (rc) {
+			json_decref(in_owner);
 			break;
+		}
 		(*made_customers)++;
 		int64_t cid = json_integer_value(json_object_get(cust, "id"));
 		json_decref(cust);
 		/* a broader team for some: the relationship breadth of seed 000 */
 		int extra = i % 6 == 0 || light ? 0 : (int)(demo_rand(&seed) % 4);
+		int64_t members[8] = {0};
+		int nmembers = 0;
 		for (int k = 0; !rc && k < extra && nstaff; k++) {
+			int64_t who = staff[demo_rand(&seed) % (unsigned)nstaff];
+			/* the owner or someone already on the team: skip (a failed insert
+			 * would abort the whole transaction on PostgreSQL) */
+			bool taken = json_is_integer(json_object_get(in_owner, "owner_id")) &&
+				     json_integer_value(json_object_get(in_owner, "owner_id")) == who;
+			for (int m = 0; m < nmembers; m++)
+				taken = taken || members[m] == who;
+			if (taken)
+				continue;
+			members[nmembers++] = who;
 			json_t *rin = json_pack("{s:I, s:I, s:s}", "customer_id", (json_int_t)cid, "user_id",
-						(json_int_t)staff[demo_rand(&seed) % (unsigned)nstaff], "role", k % 2 ? "service" : "sales");
+						(json_int_t)who, "role", k % 2 ? "service" : "sales");
 			json_t *rel = NULL;
 			int r = gx_entity_create_conn(ctx, c, &gx_relationships_entity, rin, &rel, &errs);
 			json_decref(errs.list);
 			errs.list = NULL;
 			json_decref(rin);
 			json_decref(rel);
-			if (r && r != GX_ECONFLICT)
-				rc = r; /* the same person twice is refused: fine */
+			if (r)
+				rc = r;
 		}
 		int ncontacts = person || light ? 0 : 1 + (int)(demo_rand(&seed) % 3);
 		int64_t first_contact = 0;
@@ -173,6 +187,7 @@ static int demo_customers(struct gx_ctx *ctx, struct gx_store *s, const int64_t 
 			if (!rc)
 				(*made_contacts)++;
 		}
+		json_decref(in_owner);
 		int nact = light ? 0 : (int)(demo_rand(&seed) % 12);
 		for (int k = 0; !rc && k < nact; k++) {
 			const char *const *subj = subjects[demo_rand(&seed) % (sizeof subjects / sizeof subjects[0])];

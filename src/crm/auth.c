@@ -192,6 +192,29 @@ static int throttled(const struct gx_login *in, bool fail)
 	return a > b ? a : b;
 }
 
+/* Copies at most cap - 1 bytes of s, cut at a character boundary, with
+ * every byte that is not part of valid UTF-8 (or a control) replaced by '?':
+ * client-supplied text such as the User-Agent is stored, never trusted. */
+static void clean_text(const char *s, char *out, size_t cap)
+{
+	size_t o = 0;
+	while (s && *s && o + 1 < cap) {
+		const unsigned char c = (unsigned char)*s;
+		size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		if (len == 0 || strnlen(s, len) < len || !gx_utf8_valid(s, len) || c < 0x20) {
+			out[o++] = '?';
+			s++;
+			continue;
+		}
+		if (o + len >= cap)
+			break;
+		memcpy(out + o, s, len);
+		o += len;
+		s += len;
+	}
+	out[o] = '\0';
+}
+
 /* ---- login and logout ------------------------------------------------------------------------ */
 
 /* The hash of a random password: verifying against it costs what a real
@@ -312,10 +335,9 @@ int gx_auth_login(struct gx_store *s, const struct gx_login *in, json_t **out, i
 		gx_stmt_bind_str(st, 6, now);
 		gx_stmt_bind_str(st, 7, expires);
 		gx_stmt_bind_str(st, 8, in->ip);
-		if (in->user_agent)
-			gx_stmt_bind_text(st, 9, in->user_agent, strnlen(in->user_agent, 300));
-		else
-			gx_stmt_bind_null(st, 9);
+		char ua[301];
+		clean_text(in->user_agent, ua, sizeof ua);
+		gx_stmt_bind_str(st, 9, in->user_agent ? ua : NULL);
 		rc = gx_stmt_step(st);
 		gx_stmt_reset(st);
 	}

@@ -90,8 +90,10 @@ static bool check_one(const struct def *d, const json_t *v, struct gx_errors *er
 	const char *t = d->type;
 	if (strcmp(t, "text") == 0) {
 		const char *s = json_string_value(v);
-		if (!s || strlen(s) != json_string_length(v) || gx_utf8_len(s) > 2000) {
-			gx_errors_add(errs, field, "type", "%s must be text of at most 2000 characters", field);
+		/* 500 characters: values are indexed for filters, and PostgreSQL
+		 * cannot index a value over 2704 bytes */
+		if (!s || strlen(s) != json_string_length(v) || gx_utf8_len(s) > 500) {
+			gx_errors_add(errs, field, "type", "%s must be text of at most 500 characters", field);
 			return false;
 		}
 		if (d->required && !*s) {

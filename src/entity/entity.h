@@ -175,6 +175,7 @@ struct gx_list_query {
 	int limit;
 	bool count;
 	bool deleted;                 /* list the deleted records (trash) instead */
+	const char *cursor_raw;
 	bool has_cursor;
 	bool cursor_null;
 	const char *cursor_value;
@@ -196,6 +197,10 @@ struct gx_list_query {
  * unknown or unfilterable field, bad operator, bad value or bad cursor. */
 int gx_list_param(struct gx_ctx *ctx, const struct gx_entity *e, struct gx_list_query *q,
 		  const char *key, const char *value, struct gx_errors *errs);
+/* Checks what depends on several parameters (the cursor against the final
+ * sort); call after the last gx_list_param. GX_EINVAL with errs filled. */
+int gx_list_finish(struct gx_ctx *ctx, const struct gx_entity *e, struct gx_list_query *q,
+		   struct gx_errors *errs);
 /* Initialises q with the entity's default sort and limit 50. */
 void gx_list_init(const struct gx_entity *e, struct gx_list_query *q);
 /* Runs the list; *out = {"items":[...],"next_cursor":...,("total")}. */

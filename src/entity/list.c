@@ -5,6 +5,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/time.h"
+#include "core/utf8.h"
 #include "store/store.h"
 #include "text/searchkey.h"
 #include "entity/custom.h"
@@ -105,6 +106,10 @@ static int parse_cursor(struct gx_ctx *ctx, struct gx_list_query *q, const char 
 int gx_list_param(struct gx_ctx *ctx, const struct gx_entity *e, struct gx_list_query *q,
 		  const char *key, const char *value, struct gx_errors *errs)
 {
+	if (!gx_utf8_valid(key, strlen(key)) || !gx_utf8_valid(value, strlen(value))) {
+		gx_errors_add(errs, NULL, "invalid_text", "query parameters must be UTF-8 text");
+		return GX_EINVAL;
+	}
 	if (strcmp(key, "limit") == 0) {
 		int64_t n;
 		if (parse_int(value, &n) || n < 1 || n > GX_LIST_MAX_LIMIT) {
@@ -151,6 +156,8 @@ int gx_list_param(struct gx_ctx *ctx, const struct gx_entity *e, struct gx_list_
 		return 0;
 	}
 	if (strcmp(key, "cursor") == 0) {
+		/* checked again against the final sort by gx_list_finish */
+		q->cursor_raw = value;
 		if (parse_cursor(ctx, q, value)) {
 			gx_errors_add(errs, "cursor", "invalid_format", "the cursor is not valid for this list");
 			return GX_EINVAL;
@@ -232,6 +239,19 @@ int gx_list_param(struct gx_ctx *ctx, const struct gx_entity *e, struct gx_list_
 	}
 	gx_errors_add(errs, key, "unknown_parameter", "'%s' is not a list parameter", key);
 	return GX_EINVAL;
+}
+
+int gx_list_finish(struct gx_ctx *ctx, const struct gx_entity *e, struct gx_list_query *q, struct gx_errors *errs)
+{
+	if (!q->cursor_raw)
+		return 0;
+	q->has_cursor = q->cursor_null = false;
+	q->cursor_value = NULL;
+	if (parse_cursor(ctx, q, q->cursor_raw)) {
+		gx_errors_add(errs, "cursor", "invalid_format", "the cursor is not valid for this list");
+		return GX_EINVAL;
+	}
+	return 0;
 }
 
 static void bind_typed(struct gx_stmt *st, int idx, enum gx_ftype t, const char *v)

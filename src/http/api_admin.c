@@ -3,6 +3,7 @@
 #include "http/http.h"
 
 #include "core/err.h"
+#include "core/utf8.h"
 #include "crm/user.h"
 #include "store/store.h"
 
@@ -60,25 +61,13 @@ static void h_tenant_update(struct gx_req *r)
 /* GET /api/v1/audit?entity=users&id=123&cursor=&limit= — newest first. */
 static void h_audit(struct gx_req *r)
 {
-	const char *entity = gx_req_query(r, "entity"), *id_s = gx_req_query(r, "id");
-	const char *cur = gx_req_query(r, "cursor"), *lim = gx_req_query(r, "limit");
-	char *end = NULL;
-	long long id = id_s ? strtoll(id_s, &end, 10) : 0;
-	if (id_s && (*end || id <= 0)) {
-		gx_reply_problem(r, 400, "id must be a record id", NULL);
+	const char *entity = gx_req_query(r, "entity");
+	int64_t id, before, limit;
+	if (!gx_req_query_int(r, "id", 1, 9007199254740991LL, 0, &id) ||
+	    !gx_req_query_int(r, "cursor", 1, 9007199254740991LL, 0, &before) ||
+	    !gx_req_query_int(r, "limit", 1, 200, 50, &limit))
 		return;
-	}
-	long long before = cur ? strtoll(cur, &end, 10) : 0;
-	if (cur && (*end || before <= 0)) {
-		gx_reply_problem(r, 400, "cursor must come from next_cursor", NULL);
-		return;
-	}
-	long long limit = lim ? strtoll(lim, &end, 10) : 50;
-	if (lim && (*end || limit < 1 || limit > 200)) {
-		gx_reply_problem(r, 400, "limit must be between 1 and 200", NULL);
-		return;
-	}
-	if (entity && (strlen(entity) > 64)) {
+	if (entity && (strlen(entity) > 64 || !gx_utf8_valid(entity, strlen(entity)))) {
 		gx_reply_problem(r, 400, "entity is not valid", NULL);
 		return;
 	}
@@ -95,7 +84,7 @@ static void h_audit(struct gx_req *r)
 		"FROM audit_log WHERE tenant_id = ? AND (CAST(? AS TEXT) IS NULL OR entity = ?) "
 		"AND (CAST(? AS BIGINT) IS NULL OR entity_id = ?) AND id < ? ORDER BY id DESC LIMIT ?", &st);
 	int n = 0;
-	long long last = 0;
+	int64_t last = 0;
 	if (!rc) {
 		gx_stmt_bind_int64(st, 1, r->ctx.tenant_id);
 		gx_stmt_bind_str(st, 2, entity);
@@ -133,7 +122,7 @@ static void h_audit(struct gx_req *r)
 		gx_reply_error(r, rc, NULL);
 		return;
 	}
-	json_t *next = n > limit ? json_sprintf("%lld", last) : json_null();
+	json_t *next = n > limit ? json_sprintf("%lld", (long long)last) : json_null();
 	gx_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
 }
 

@@ -171,13 +171,9 @@ static void h_timeline(struct gx_req *r)
 	int64_t id;
 	if (!gx_req_param_id(r, 0, &id))
 		return;
-	const char *lim = gx_req_query(r, "limit");
-	char *end = NULL;
-	long long limit = lim ? strtoll(lim, &end, 10) : 50;
-	if ((lim && *end) || limit < 1 || limit > 200) {
-		gx_reply_problem(r, 400, "limit must be between 1 and 200", NULL);
+	int64_t limit;
+	if (!gx_req_query_int(r, "limit", 1, 200, 50, &limit))
 		return;
-	}
 	json_t *out;
 	int rc = gx_customer_timeline(&r->ctx, id, gx_req_query(r, "cursor"), (int)limit, &out);
 	if (rc == GX_EINVAL)

@@ -45,6 +45,8 @@ void gx_http_entity_list(struct gx_req *r, const struct gx_entity *e, gx_list_pa
 	gx_list_init(e, &q);
 	struct list_args a = {.r = r, .e = e, .q = &q, .extra = extra};
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, list_arg, &a);
+	if (!a.rc)
+		a.rc = gx_list_finish(&r->ctx, e, &q, &a.errs);
 	if (a.rc) {
 		json_t *errs = a.errs.list;
 		gx_reply_problem(r, 400, "a list parameter is not valid; see errors", errs);
@@ -163,14 +165,10 @@ static void h_history(struct gx_req *r)
 	int64_t id;
 	if (!gx_req_param_id(r, 0, &id))
 		return;
-	const char *cur = gx_req_query(r, "cursor"), *lim = gx_req_query(r, "limit");
-	char *end = NULL;
-	long long before = cur ? strtoll(cur, &end, 10) : 0;
-	long long limit = lim ? strtoll(lim, &end, 10) : 50;
-	if ((cur && (before <= 0 || *end)) || limit < 1 || limit > 200) {
-		gx_reply_problem(r, 400, "cursor must come from next_cursor, limit between 1 and 200", NULL);
+	int64_t before, limit;
+	if (!gx_req_query_int(r, "cursor", 1, 9007199254740991LL, 0, &before) ||
+	    !gx_req_query_int(r, "limit", 1, 200, 50, &limit))
 		return;
-	}
 	json_t *out;
 	int rc = gx_entity_history(&r->ctx, r->route->entity, id, before, (int)limit, &out);
 	if (rc)

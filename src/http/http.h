@@ -25,6 +25,7 @@ struct gx_req {
 	const char *path;
 	struct gx_buf body;
 	bool body_too_big;
+	size_t discarded;      /* body bytes dropped after the limit */
 	bool answered;
 	int64_t start_mono;
 	char request_id[20];
@@ -88,6 +89,9 @@ int gx_routes_all(const struct gx_route ***out);
 /* A request header or query argument (NULL when absent). */
 const char *gx_req_header(struct gx_req *r, const char *name);
 const char *gx_req_query(struct gx_req *r, const char *name);
+/* Query parameter name as an integer in [min, max] (def when absent);
+ * answers 400 itself and returns false when malformed or out of range. */
+bool gx_req_query_int(struct gx_req *r, const char *name, int64_t min, int64_t max, int64_t def, int64_t *out);
 /* Route parameter i as a positive id; answers 404 itself and returns false. */
 bool gx_req_param_id(struct gx_req *r, int i, int64_t *id);
 /* Parses the body as a JSON object; on failure answers 400/415 itself and

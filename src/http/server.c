@@ -10,6 +10,7 @@
 #include "store/store.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -205,6 +206,25 @@ const char *gx_req_query(struct gx_req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+bool gx_req_query_int(struct gx_req *r, const char *name, int64_t min, int64_t max, int64_t def, int64_t *out)
+{
+	const char *s = gx_req_query(r, name);
+	*out = def;
+	if (!s)
+		return true;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (!*s || *end || errno || v < min || v > max) {
+		char *detail = gx_arena_printf(&r->arena, "%s must be a whole number from %lld to %lld", name,
+					       (long long)min, (long long)max);
+		gx_reply_problem(r, 400, detail, NULL);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
 bool gx_req_param_id(struct gx_req *r, int i, int64_t *id)
 {
 	const char *s = i < r->nparams ? r->params[i] : NULL;
@@ -221,8 +241,12 @@ bool gx_req_param_id(struct gx_req *r, int i, int64_t *id)
 json_t *gx_req_json(struct gx_req *r)
 {
 	const char *ct = gx_req_header(r, "Content-Type");
-	if (!ct || (strncasecmp(ct, "application/json", 16) != 0 &&
-		    strncasecmp(ct, "application/merge-patch+json", 28) != 0)) {
+	/* the media type exactly (parameters such as charset may follow a ';') */
+	size_t mlen = ct ? strcspn(ct, ";") : 0;
+	while (mlen && (ct[mlen - 1] == ' ' || ct[mlen - 1] == '\t'))
+		mlen--;
+	if (!ct || !((mlen == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
+		     (mlen == 28 && strncasecmp(ct, "application/merge-patch+json", 28) == 0))) {
 		gx_reply_problem(r, 415, "send the body as Content-Type: application/json", NULL);
 		return NULL;
 	}
@@ -418,14 +442,22 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 	if (*upload_data_size) {
 		if (!r->answered && !r->body_too_big &&
 		    gx_buf_add(&r->body, upload_data, *upload_data_size) != 0) {
+			/* libmicrohttpd sends no answer queued in the middle of an
+			 * upload: drop the rest and answer 413 once it has arrived */
 			r->body_too_big = true;
 			gx_buf_free(&r->body);
-			gx_reply_problem(r, 413, "the request body is larger than the server accepts", NULL);
+		}
+		if (r->body_too_big) {
+			r->discarded += *upload_data_size;
+			if (r->discarded > (16u << 20))
+				return MHD_NO; /* an endless stream: close the connection */
 		}
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (!r->answered)
+	if (r->body_too_big && !r->answered)
+		gx_reply_problem(r, 413, "the request body is larger than the server accepts", NULL);
+	else if (!r->answered)
 		dispatch(r);
 	return MHD_YES;
 }

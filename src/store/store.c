@@ -1,10 +1,11 @@
 /* store.c — the storage front: connection pool, single writer, dispatch to
- * the backend (store/sqlite.c; store/pg.c later). */
+ * the backend (store/sqlite.c, or store/pg.c for postgres:// URLs). */
 #include "store/store_impl.h"
 
 #include "core/err.h"
 #include "core/log.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,7 @@
 int gx_store_open(const char *url, const struct gx_store_opts *opts, struct gx_store **out)
 {
 	*out = NULL;
-	if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
-		gx_log_error("the PostgreSQL backend is not built yet");
-		return GX_EUNSUPPORTED;
-	}
+	bool pg = strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0;
 	struct gx_store *s = calloc(1, sizeof *s);
 	if (!s)
 		return GX_ENOMEM;
@@ -27,11 +25,12 @@ int gx_store_open(const char *url, const struct gx_store_opts *opts, struct gx_s
 	s->opts = *opts;
 	if (s->opts.readers < 1)
 		s->opts.readers = 1;
-	s->be = &gx_sqlite_backend;
+	s->be = pg ? &gx_pg_backend : &gx_sqlite_backend;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	pthread_mutex_init(&s->writer_lock, NULL);
-	/* The writer opens first: it creates the file and sets WAL mode. */
+	/* The writer opens first: it creates the file and sets WAL mode (on
+	 * PostgreSQL: it proves the server answers before serving anything). */
 	int rc = s->be->conn_open(s, 1, &s->writer);
 	if (rc) {
 		gx_store_close(s);

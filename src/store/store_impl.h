@@ -61,5 +61,14 @@ struct gx_store {
 };
 
 extern const struct gx_backend gx_sqlite_backend;
+extern const struct gx_backend gx_pg_backend;
+
+/* PostgreSQL: rewrites each `?` outside string literals, quoted identifiers,
+ * comments and dollar-quoted strings to $1..$n (*nparams gets n), and
+ * uncomments block comments that begin with "pg:" (SQL only PostgreSQL
+ * runs, docs/store.md). Owner of
+ * *out: the caller (free). GX_ENOMEM, GX_ETOOBIG past 65535 parameters,
+ * GX_EINVAL for an unterminated literal or comment. */
+int gx_pg_rewrite(const char *sql, char **out, int *nparams);
 
 #endif
