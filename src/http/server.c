@@ -529,6 +529,7 @@ int gx_server_run(struct gx_config *cfg, struct gx_store *store)
 		flags |= MHD_USE_IPv6;
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, 0, NULL, NULL, access_cb, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, so that every message goes through it */
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->conn_timeout,
@@ -537,7 +538,6 @@ int gx_server_run(struct gx_config *cfg, struct gx_store *store)
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_limit,
 		MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, NULL,
 		MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_END);
 	if (!d) {
 		gx_log_error("cannot listen on %s (in use? permission?)", cfg->listen);
