@@ -197,7 +197,8 @@ static int activity_visibility(const struct gx_ctx *ctx, struct gx_visibility *v
 
 /* Digits only, for phone comparison (the last 11 digits: a mainland mobile
  * with or without +86). */
-static void phone_key(const char *in, char *out, size_t cap)
+void gx_customer_phone_key(const char *in, char *out, size_t cap);
+void gx_customer_phone_key(const char *in, char *out, size_t cap)
 {
 	char d[64];
 	size_t n = 0;
@@ -261,7 +262,7 @@ static int set_keys(json_t *values, const json_t *current)
 		}
 		char key[64] = "";
 		if (json_is_string(ph))
-			phone_key(json_string_value(ph), key, sizeof key);
+			gx_customer_phone_key(json_string_value(ph), key, sizeof key);
 		json_object_set_new(values, "phone_key", *key ? json_string(key) : json_null());
 	}
 	json_t *em = json_object_get(values, "email");

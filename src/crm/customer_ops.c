@@ -18,6 +18,7 @@
 #include <string.h>
 
 int gx_customer_name_key(const char *name, char *out, size_t cap);
+void gx_customer_phone_key(const char *in, char *out, size_t cap);
 
 /* ---- duplicates ------------------------------------------------------------------------ */
 
@@ -55,17 +56,6 @@ static int name_similarity(const char *a, const char *b)
 				break;
 			}
 	return 200 * common / ((na - 1) + (nb - 1));
-}
-
-static void phone_digits(const char *in, char *out, size_t cap)
-{
-	char d[64];
-	size_t n = 0;
-	for (const char *p = in; *p && n < sizeof d - 1; p++)
-		if (isdigit((unsigned char)*p))
-			d[n++] = *p;
-	d[n] = '\0';
-	snprintf(out, cap, "%s", n > 11 ? d + n - 11 : d);
 }
 
 struct candidate {
@@ -125,7 +115,7 @@ static int find_candidates(struct gx_ctx *ctx, struct gx_conn *c, const json_t *
 		char key[64];
 		if (!phones[i])
 			continue;
-		phone_digits(phones[i], key, sizeof key);
+		gx_customer_phone_key(phones[i], key, sizeof key);
 		if (strlen(key) >= 7)
 			rc = key_hits(ctx, c, "SELECT id FROM customers WHERE tenant_id = ? AND phone_key = ? AND id <> ? "
 					      "AND deleted_at IS NULL LIMIT 20", key, exclude, 90, "phone", cand, n, max);
@@ -279,6 +269,22 @@ int gx_customer_duplicate_pairs(struct gx_ctx *ctx, int limit, json_t **out)
 	return 0;
 }
 
+/* Whether user is on customer's relationship team; 1, 0 or an error. */
+static int is_member(struct gx_ctx *ctx, struct gx_conn *c, int64_t customer, int64_t user)
+{
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, "SELECT 1 FROM relationships WHERE tenant_id = ? AND customer_id = ? AND user_id = ? "
+				    "AND deleted_at IS NULL", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+	gx_stmt_bind_int64(st, 2, customer);
+	gx_stmt_bind_int64(st, 3, user);
+	rc = gx_stmt_step(st);
+	gx_stmt_reset(st);
+	return rc == GX_ROW ? 1 : rc < 0 ? rc : 0;
+}
+
 /* ---- merge ------------------------------------------------------------------------------ */
 
 static int ids_of(struct gx_ctx *ctx, struct gx_conn *c, const char *sql, int64_t customer_id, json_t *out)
@@ -356,16 +362,11 @@ int gx_customer_merge(struct gx_ctx *ctx, int64_t into, int64_t from, json_t **o
 	json_array_foreach(rels, i, it) {
 		if (rc)
 			break;
-		struct gx_stmt *st;
-		rc = gx_conn_prepare(c, "SELECT 1 FROM relationships WHERE tenant_id = ? AND customer_id = ? AND user_id = ? "
-					"AND deleted_at IS NULL", &st);
-		if (rc)
+		int has = is_member(ctx, c, into, json_integer_value(json_object_get(it, "user_id")));
+		if (has < 0) {
+			rc = has;
 			break;
-		gx_stmt_bind_int64(st, 1, ctx->tenant_id);
-		gx_stmt_bind_int64(st, 2, into);
-		gx_stmt_bind_int64(st, 3, json_integer_value(json_object_get(it, "user_id")));
-		bool has = gx_stmt_step(st) == GX_ROW;
-		gx_stmt_reset(st);
+		}
 		int64_t rid = json_integer_value(json_object_get(it, "id"));
 		if (has) {
 			rc = gx_entity_delete_conn(&sys, c, &gx_relationships_entity, rid);
@@ -773,15 +774,11 @@ int gx_user_handover(struct gx_ctx *ctx, int64_t from, int64_t to, json_t **out,
 			break;
 		int64_t rid = json_integer_value(json_object_get(it, "id"));
 		int64_t cid = json_integer_value(json_object_get(it, "customer_id"));
-		rc = gx_conn_prepare(c, "SELECT 1 FROM relationships WHERE tenant_id = ? AND customer_id = ? AND user_id = ? "
-					"AND deleted_at IS NULL", &st);
-		if (rc)
+		int has = is_member(ctx, c, cid, to);
+		if (has < 0) {
+			rc = has;
 			break;
-		gx_stmt_bind_int64(st, 1, ctx->tenant_id);
-		gx_stmt_bind_int64(st, 2, cid);
-		gx_stmt_bind_int64(st, 3, to);
-		bool has = gx_stmt_step(st) == GX_ROW;
-		gx_stmt_reset(st);
+		}
 		/* the successor takes the leaver's place in the team (or, already
 		 * in it, simply stays), so the customer never falls into the pool */
 		json_t *role = NULL;

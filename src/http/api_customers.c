@@ -128,25 +128,32 @@ static void h_duplicates(struct gx_req *r)
 		gx_reply_json(r, 200, out);
 }
 
-static void h_merge(struct gx_req *r)
+/* A body of exactly {"<field>": <id>}: the id, or 0 with the answer sent. */
+static int64_t body_id(struct gx_req *r, const char *field, const char *help)
 {
-	int64_t id;
-	if (!gx_req_param_id(r, 0, &id))
-		return;
 	json_t *body = gx_req_json(r);
 	if (!body)
-		return;
-	json_t *from = json_object_get(body, "from");
-	struct gx_errors errs = {0};
-	if (!json_is_integer(from) || json_object_size(body) != 1) {
-		json_decref(body);
-		gx_errors_add(&errs, "from", "required", "send {\"from\": <id of the customer to merge into this one>}");
-		gx_reply_error(r, GX_EINVAL, &errs);
-		return;
-	}
-	json_t *out;
-	int rc = gx_customer_merge(&r->ctx, id, json_integer_value(from), &out, &errs);
+		return 0;
+	json_t *v = json_object_get(body, field);
+	int64_t id = json_is_integer(v) && json_object_size(body) == 1 && json_integer_value(v) > 0 ? json_integer_value(v) : 0;
 	json_decref(body);
+	if (!id) {
+		struct gx_errors errs = {0};
+		gx_errors_add(&errs, field, "required", "%s", help);
+		gx_reply_error(r, GX_EINVAL, &errs);
+	}
+	return id;
+}
+
+static void h_merge(struct gx_req *r)
+{
+	int64_t id, from;
+	if (!gx_req_param_id(r, 0, &id) ||
+	    !(from = body_id(r, "from", "send {\"from\": <id of the customer to merge into this one>}")))
+		return;
+	struct gx_errors errs = {0};
+	json_t *out;
+	int rc = gx_customer_merge(&r->ctx, id, from, &out, &errs);
 	if (rc)
 		gx_reply_error(r, rc, &errs);
 	else
@@ -223,23 +230,12 @@ static void h_sweep(struct gx_req *r)
 
 static void h_handover(struct gx_req *r)
 {
-	int64_t id;
-	if (!gx_req_param_id(r, 0, &id))
+	int64_t id, to;
+	if (!gx_req_param_id(r, 0, &id) || !(to = body_id(r, "to", "send {\"to\": <id of the successor>}")))
 		return;
-	json_t *body = gx_req_json(r);
-	if (!body)
-		return;
-	json_t *to = json_object_get(body, "to");
 	struct gx_errors errs = {0};
-	if (!json_is_integer(to) || json_object_size(body) != 1) {
-		json_decref(body);
-		gx_errors_add(&errs, "to", "required", "send {\"to\": <id of the successor>}");
-		gx_reply_error(r, GX_EINVAL, &errs);
-		return;
-	}
 	json_t *out;
-	int rc = gx_user_handover(&r->ctx, id, json_integer_value(to), &out, &errs);
-	json_decref(body);
+	int rc = gx_user_handover(&r->ctx, id, to, &out, &errs);
 	if (rc)
 		gx_reply_error(r, rc, &errs);
 	else
