@@ -13,8 +13,13 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 N=${GX_BENCH_CUSTOMERS:-1000000}
 DUR=${GX_BENCH_DURATION:-5}
-make -s --no-print-directory MODE=release build/release/guanxi
-GX=$ROOT/build/release/guanxi
+#   GX_BENCH_BIN        use this binary instead of building build/release/guanxi
+if [ -n "${GX_BENCH_BIN:-}" ]; then
+	GX=$GX_BENCH_BIN
+else
+	make -s --no-print-directory MODE=release build/release/guanxi
+	GX=$ROOT/build/release/guanxi
+fi
 TMP=$(mktemp -d)
 PID=""
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; [ -z "${GX_BENCH_KEEP:-}" ] && rm -rf "$TMP"; }
