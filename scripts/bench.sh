@@ -26,7 +26,10 @@ WRK_C=${GX_BENCH_CONNS:-32}
 for v in DURATION WARMUP ROUNDS WRK_T WRK_C; do
 	case ${!v} in '' | *[!0-9]*) echo "bench: $v must be a whole number" >&2; exit 2 ;; esac
 done
-[ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || { echo "bench: GX_BENCH_ROUNDS must be 1..20" >&2; exit 2; }
+if [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 20 ]; then
+	echo "bench: GX_BENCH_ROUNDS must be 1..20" >&2
+	exit 2
+fi
 
 die() { echo "bench: FAILED: $*" >&2; exit 1; }
 
@@ -40,6 +43,7 @@ if [ -n "$missing" ]; then
 	SUDO=""
 	[ "$(id -u)" -ne 0 ] && SUDO="sudo"
 	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086 # one word per package
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -93,14 +97,30 @@ wait_port() {
 	return 1
 }
 
+# CPU time (user+system, in clock ticks) used so far by the given processes,
+# all their threads included. Field 2 of /proc/PID/stat may hold spaces, so
+# count fields after its closing parenthesis: utime and stime are the 12th
+# and 13th there.
+cpu_ticks() {
+	local p t=0 v
+	for p in "$@"; do
+		v=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }')
+		t=$((t + ${v:-0}))
+	done
+	echo "$t"
+}
+HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # ---- guanxi ----------------------------------------------------------------------------
+# guanxi runs in $TMP so that no ./guanxi.conf of the checkout applies; the
+# flags set what the figures depend on (flags win over GUANXI_* variables).
 PW="bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-"$GX" init --db "$TMP/bench.db" --admin-password "$PW" >"$TMP/init.log" 2>&1 ||
+(cd "$TMP" && GUANXI_ADMIN_PASSWORD=$PW exec "$GX" init --db "$TMP/bench.db") >"$TMP/init.log" 2>&1 ||
 	{ cat "$TMP/init.log" >&2; die "guanxi init"; }
-"$GX" serve --db "$TMP/bench.db" --listen 127.0.0.1:0 2>"$TMP/guanxi.log" &
+(cd "$TMP" && exec "$GX" serve --db "$TMP/bench.db" --listen 127.0.0.1:0 --log-level info) 2>"$TMP/guanxi.log" &
 GX_PID=$!
 GX_PORT=$(wait_port "$GX_PID" "$TMP/guanxi.log") ||
 	{ tail -n 20 "$TMP/guanxi.log" >&2; die "guanxi did not start (log above)"; }
@@ -113,7 +133,9 @@ LOGIN=$(curl -sS --max-time 10 -H 'Content-Type: application/json' \
 	die "login request failed"
 TOKEN=$(printf '%s' "$LOGIN" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 USER_ID=$(printf '%s' "$LOGIN" | sed -n 's/.*"user":{"id":\([0-9][0-9]*\).*/\1/p')
-[ -n "$TOKEN" ] && [ -n "$USER_ID" ] || die "login answered no token/user id: $LOGIN"
+if [ -z "$TOKEN" ] || [ -z "$USER_ID" ]; then
+	die "login answered no token/user id: $LOGIN"
+fi
 GX_URL=$GX_URL_BASE/api/v1/users/$USER_ID
 AUTH="Authorization: Bearer $TOKEN"
 code=$(curl -sS --max-time 10 -o "$TMP/body.json" -w '%{http_code}' -H "$AUTH" "$GX_URL") ||
@@ -155,6 +177,14 @@ for _ in $(seq 20); do
 done
 [ -n "$NGINX_PORT" ] || { cat "$TMP/nginx-error.log" "$TMP/nginx-stdout.log" >&2 2>/dev/null; die "nginx did not start (log above)"; }
 NGINX_URL=http://127.0.0.1:$NGINX_PORT/api/v1/users/$USER_ID
+# nginx's work is done in its worker processes, the children of the master
+NGINX_WORKERS=""
+for f in /proc/[0-9]*/stat; do
+	[ "$(sed 's/.*) //' "$f" 2>/dev/null | awk '{ print $2 }')" = "$NGINX_PID" ] || continue
+	w=${f#/proc/}
+	NGINX_WORKERS="$NGINX_WORKERS ${w%/stat}"
+done
+[ -n "$NGINX_WORKERS" ] || die "cannot find nginx's worker processes"
 
 # The three must serve the very same bytes.
 for u in "$BARE_URL" "$NGINX_URL"; do
@@ -163,27 +193,34 @@ for u in "$BARE_URL" "$NGINX_URL"; do
 done
 
 # ---- measure -----------------------------------------------------------------------------
-# run_wrk NAME URL [HEADER]: warm-up, then a measured run; appends "rps p99ms" to $TMP/NAME.res
+# run_wrk NAME URL PIDS [HEADER]: warm-up, then a measured run; appends
+# "req/s p99-ms server-CPU-us-per-request" to $TMP/NAME.res
 run_wrk() {
-	local name=$1 url=$2 out=$TMP/$1.wrk.$round
+	local name=$1 url=$2 pids=$3 out=$TMP/$1.wrk.$round cpu0 cpu1
 	local -a hdr=()
-	[ -n "${3:-}" ] && hdr=(-H "$3")
+	[ -n "${4:-}" ] && hdr=(-H "$4")
 	if [ "$WARMUP" -gt 0 ]; then
 		timeout $((WARMUP + 30)) wrk -t"$WRK_T" -c"$WRK_C" -d"${WARMUP}s" "${hdr[@]}" "$url" >/dev/null ||
 			die "wrk warm-up against $name failed"
 	fi
+	# shellcheck disable=SC2086
+	cpu0=$(cpu_ticks $pids)
 	timeout $((DURATION + 30)) wrk -t"$WRK_T" -c"$WRK_C" -d"${DURATION}s" --latency "${hdr[@]}" "$url" >"$out" ||
 		die "wrk against $name failed"
+	# shellcheck disable=SC2086
+	cpu1=$(cpu_ticks $pids)
 	if grep -q 'Non-2xx' "$out"; then
 		cat "$out" >&2
 		die "$name answered errors during the run (wrk output above)"
 	fi
 	grep -q 'Socket errors' "$out" && echo "bench: note: $name: $(grep 'Socket errors' "$out" | sed 's/^ *//')"
-	awk '
+	awk -v ticks=$((cpu1 - cpu0)) -v hz="$HZ" '
+		/ requests in / { n = $1 }
 		/Requests\/sec:/ { rps = $2 }
 		/^ *99%/ { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
 			ms = (u == "us") ? v / 1000 : (u == "s") ? v * 1000 : (u == "m") ? v * 60000 : v }
-		END { if (rps == "" || ms == "") exit 1; printf "%.0f %.3f\n", rps, ms }' "$out" >>"$TMP/$name.res" ||
+		END { if (rps == "" || ms == "" || n < 1) exit 1
+			printf "%.0f %.3f %.1f\n", rps, ms, ticks * 1e6 / hz / n }' "$out" >>"$TMP/$name.res" ||
 		die "could not read wrk's output for $name ($out)"
 }
 
@@ -195,42 +232,53 @@ echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC') on $(uname -n): $CORES cores, load
 echo "bench: wrk -t$WRK_T -c$WRK_C -d${DURATION}s --latency after a ${WARMUP}s warm-up, $ROUNDS round(s) of nginx, bare, guanxi"
 echo "bench: body $BODY_BYTES bytes (GET /api/v1/users/$USER_ID)"
 for round in $(seq "$ROUNDS"); do
-	run_wrk nginx "$NGINX_URL"
-	run_wrk bare "$BARE_URL"
-	run_wrk guanxi "$GX_URL" "$AUTH"
-	echo "bench: round $round/$ROUNDS done"
+	run_wrk nginx "$NGINX_URL" "$NGINX_WORKERS"
+	run_wrk bare "$BARE_URL" "$BARE_PID"
+	run_wrk guanxi "$GX_URL" "$GX_PID" "$AUTH"
+	echo "bench: round $round/$ROUNDS (req/s, p99 ms, server CPU us/req): nginx $(tail -n 1 "$TMP/nginx.res")," \
+		"bare $(tail -n 1 "$TMP/bare.res"), guanxi $(tail -n 1 "$TMP/guanxi.res"); load $(cut -d' ' -f1 /proc/loadavg)"
 done
-kill -0 "$GX_PID" 2>/dev/null || die "guanxi died during the run (see $TMP/guanxi.log)"
+kill -0 "$GX_PID" 2>/dev/null || { GX_BENCH_KEEP=1; die "guanxi died during the run (see $TMP/guanxi.log)"; }
+echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg) after the run"
 sleep 1 # idle again
 GX_RSS_END=$(rss_kb "$GX_PID")
 GX_HWM=$(hwm_kb "$GX_PID")
 
-for n in nginx bare guanxi; do
-	eval "${n}_rps=\$(cut -d' ' -f1 \"\$TMP/$n.res\" | median)"
-	eval "${n}_p99=\$(cut -d' ' -f2 \"\$TMP/$n.res\" | median)"
-done
+# med NAME COLUMN: the median over the rounds of one column of $TMP/NAME.res
+med() { cut -d' ' -f"$2" "$TMP/$1.res" | median; }
+nginx_rps=$(med nginx 1) nginx_p99=$(med nginx 2) nginx_cpu=$(med nginx 3)
+bare_rps=$(med bare 1) bare_p99=$(med bare 2) bare_cpu=$(med bare 3)
+guanxi_rps=$(med guanxi 1) guanxi_p99=$(med guanxi 2) guanxi_cpu=$(med guanxi 3)
 
 # ---- report ------------------------------------------------------------------------------
-awk -v nr="$nginx_rps" -v np="$nginx_p99" -v br="$bare_rps" -v bp="$bare_p99" \
-	-v gr="$guanxi_rps" -v gp="$guanxi_p99" -v rs="$GX_RSS_START" -v re="$GX_RSS_END" \
-	-v hwm="$GX_HWM" -v c="$WRK_C" -v rounds="$ROUNDS" -v cores="$CORES" '
+awk -v nr="$nginx_rps" -v np="$nginx_p99" -v nc="$nginx_cpu" \
+	-v br="$bare_rps" -v bp="$bare_p99" -v bc="$bare_cpu" \
+	-v gr="$guanxi_rps" -v gp="$guanxi_p99" -v gc="$guanxi_cpu" \
+	-v rs="$GX_RSS_START" -v re="$GX_RSS_END" -v hwm="$GX_HWM" \
+	-v c="$WRK_C" -v rounds="$ROUNDS" -v cores="$CORES" -v load="$LOAD" '
 function verdict(ok) { return ok ? "ok" : "MISSED" }
 BEGIN {
-	printf "\n%-34s %12s %12s\n", "server (median of " rounds " round" (rounds > 1 ? "s" : "") ")", "req/s", "p99"
-	printf "%-34s %12.0f %9.2f ms\n", "nginx static file", nr, np
-	printf "%-34s %12.0f %9.2f ms\n", "bare libmicrohttpd handler", br, bp
-	printf "%-34s %12.0f %9.2f ms\n\n", "guanxi GET /api/v1/users/{id}", gr, gp
+	printf "\n%-32s %10s %10s %16s\n", "median of " rounds " round" (rounds > 1 ? "s" : ""), "req/s", "p99", "server CPU/req"
+	printf "%-32s %10.0f %7.2f ms %13.1f us\n", "nginx static file", nr, np, nc
+	printf "%-32s %10.0f %7.2f ms %13.1f us\n", "bare libmicrohttpd handler", br, bp, bc
+	printf "%-32s %10.0f %7.2f ms %13.1f us\n\n", "guanxi GET /api/v1/users/{id}", gr, gp, gc
 	g = (br > 0) ? gr / br : 0; b = (nr > 0) ? br / nr : 0
-	printf "%-34s %12s   %s\n", "measure", "value", "target"
-	printf "%-34s %11.2fx   >= 0.70x  %s\n", "guanxi / bare req/s", g, verdict(g >= 0.7)
-	printf "%-34s %11.2fx   (about 0.35x on 2 cores; for information)\n", "bare / nginx req/s", b
-	printf "%-34s %9.2f ms   < 5 ms at %d connections  %s\n", "guanxi p99 latency", gp, c, verdict(gp < 5)
-	printf "%-34s %9.1f MB   < 30 MB  %s\n", "guanxi idle RSS after start-up", rs / 1024, verdict(rs / 1024 < 30)
-	printf "%-34s %9.1f MB   < 30 MB  %s\n", "guanxi idle RSS after the run", re / 1024, verdict(re / 1024 < 30)
-	printf "%-34s %9.1f MB   (peak, for information)\n", "guanxi peak RSS (VmHWM)", hwm / 1024
-	printf "\nnote: wrk runs on the same %s cores as the server it measures, so every server\n", cores
-	printf "shares the CPU with its client; absolute req/s are lower than with a separate\n"
-	printf "client machine, while the ratios compare like with like. Other load on the\n"
-	printf "machine during the run (see the load average above) skews the figures.\n"
+	printf "%-32s %10s   %s\n", "measure", "value", "target"
+	printf "%-32s %9.2fx   >= 0.70x  %s\n", "guanxi / bare req/s", g, verdict(g >= 0.7)
+	printf "%-32s %9.2fx   (for information)\n", "bare / nginx req/s", b
+	printf "%-32s %9.2fx   (for information: bare CPU/req over guanxi CPU/req)\n", "guanxi / bare by server CPU", (gc > 0) ? bc / gc : 0
+	printf "%-32s %7.2f ms   < 5 ms at %d connections  %s\n", "guanxi p99 latency", gp, c, verdict(gp < 5)
+	printf "%-32s %7.1f MB   < 30 MB  %s\n", "guanxi idle RSS after start-up", rs / 1024, verdict(rs / 1024 < 30)
+	printf "%-32s %7.1f MB   < 30 MB  %s\n", "guanxi idle RSS after the run", re / 1024, verdict(re / 1024 < 30)
+	printf "%-32s %7.1f MB   (peak; login hashes with argon2id, 64 MB)\n", "guanxi VmHWM", hwm / 1024
+	printf "\nnote: wrk runs on the same %s cores as the server it measures, so each server\n", cores
+	printf "shares the CPU with its client: absolute req/s are lower than with a separate\n"
+	printf "client machine; the ratios compare like with like. Other load on the machine\n"
+	printf "(see the load average above) lowers req/s; server CPU/req (user+system time\n"
+	printf "of the server processes divided by requests served) is less sensitive to it.\n"
+	if (load + 0 > cores / 4)
+		printf "\nWARNING: the machine was busy before the run (load average %s on %s cores):\n" \
+			"req/s and p99 above are lower than this machine can do; run again when idle.\n", load, cores
 }'
 echo "guanxi request log: $(wc -l <"$TMP/guanxi.log") lines ($(du -k "$TMP/guanxi.log" | cut -f1) KiB) written to a file during the run"
+if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then echo; bench/pg.sh; else echo "bench: PostgreSQL is not installed: bench/pg.sh skipped"; fi

@@ -4,6 +4,11 @@
 #                          with its unix socket in DIR, create database
 #                          "guanxi", print its postgres:// URL
 #   pg.sh url DIR          print the URL again
+#   pg.sh replica DIR PORT PRIMARY_DIR
+#                          a hot standby of the running cluster in PRIMARY_DIR:
+#                          pg_basebackup -R (streaming replication) into DIR
+#                          (when new), start it on 127.0.0.1:PORT, print its
+#                          URL (read-only; same user and password)
 #   pg.sh stop DIR         stop the server by the PID in DIR/postmaster.pid
 # PostgreSQL refuses to run as root: when this script runs as root the
 # cluster belongs to the "postgres" user (Debian's package creates it), or to
@@ -22,7 +27,7 @@ if [ -z "$PGBIN" ]; then
 fi
 
 die() { echo "pg.sh: $*" >&2; exit 1; }
-usage() { die "usage: pg.sh start DIR PORT | pg.sh url DIR | pg.sh stop DIR"; }
+usage() { die "usage: pg.sh start DIR PORT | pg.sh replica DIR PORT PRIMARY_DIR | pg.sh url DIR | pg.sh stop DIR"; }
 
 # Runs a command as the cluster's owner.
 as_owner() {
@@ -131,6 +136,57 @@ EOF
   cat "$dir/guanxi.url"
 }
 
+cmd_replica() {
+  [ $# -eq 3 ] || usage
+  dir=$1; port=$2; primary=$3
+  case "$port" in ''|*[!0-9]*) die "PORT must be a number" ;; esac
+  [ -n "$PGBIN" ] || die "PostgreSQL server binaries not found (apt-get install postgresql)"
+  case "$dir" in /*) ;; *) dir=$(pwd)/$dir ;; esac
+  case "$primary" in /*) ;; *) primary=$(pwd)/$primary ;; esac
+  [ ${#dir} -le 80 ] || die "DIR is too long for a unix socket path: $dir"
+  [ -f "$primary/guanxi.url" ] && [ -n "$(running_pid "$primary")" ] \
+    || die "no running cluster in $primary (pg.sh start it first)"
+  if [ "$(id -u)" -eq 0 ]; then
+    OWNER=$(stat -c %U "$primary")   # the replica belongs to the primary's owner
+  else
+    OWNER=$(id -un)
+  fi
+  purl=$(cat "$primary/guanxi.url")
+  pport=${purl##*:}; pport=${pport%%/*}
+  mkdir -p "$dir"
+  give "$dir"
+  chmod 700 "$dir"
+  as_owner test -w "$dir" || die "$OWNER cannot write $dir (is a parent folder private to root?)"
+  if [ -n "$(running_pid "$dir")" ]; then
+    cat "$dir/guanxi.url"
+    return 0
+  fi
+  if [ ! -f "$dir/PG_VERSION" ]; then
+    [ -z "$(ls -A "$dir")" ] || die "$dir is neither empty nor a cluster"
+    log=$(mktemp)
+    # through the primary's unix socket (trust for its owner); -R writes
+    # primary_conninfo and standby.signal: a hot standby that streams WAL
+    as_owner "$PGBIN/pg_basebackup" -h "$primary" -p "$pport" -U guanxi -D "$dir" -R \
+      -X stream --checkpoint=fast >"$log" 2>&1 \
+      || { cat "$log" >&2; rm -f "$log"; die "pg_basebackup failed"; }
+    rm -f "$log"
+    # the copied settings name the primary's port and socket: later lines win
+    cat >> "$dir/postgresql.conf" <<EOF
+# pg.sh: a streaming replica of $primary
+port = $port
+unix_socket_directories = '$dir'
+hot_standby = on
+EOF
+    rm -f "$dir/server.log" "$dir/guanxi.url"
+    printf '%s:%s/guanxi\n' "${purl%:*}" "$port" > "$dir/guanxi.url"
+    chmod 600 "$dir/guanxi.url"
+    give "$dir/guanxi.url"
+  fi
+  as_owner "$PGBIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 30 start >/dev/null \
+    || { tail -n 20 "$dir/server.log" >&2 || true; die "the replica did not start"; }
+  cat "$dir/guanxi.url"
+}
+
 cmd_url() {
   [ $# -eq 1 ] || usage
   [ -f "$1/guanxi.url" ] || die "no cluster in $1"
@@ -156,6 +212,7 @@ cmd_stop() {
 sub=$1; shift
 case "$sub" in
   start) cmd_start "$@" ;;
+  replica) cmd_replica "$@" ;;
   url) cmd_url "$@" ;;
   stop) cmd_stop "$@" ;;
   *) usage ;;

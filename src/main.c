@@ -43,6 +43,43 @@ static const struct command commands[] = {
 	{"restore", gx_cmd_restore, "restore FILE [--db FILE]",
 	 "Replaces the database with the backup FILE after checking it. Stop the server first."},
 	{"check", gx_cmd_check, "check [--db FILE]", "Runs the database integrity check."},
+	{"import", gx_cmd_import,
+	 "import customers|contacts FILE.csv|.vcf [--mode skip_bad|all_or_nothing] [--dry-run] [--key auto|id|code|email|phone|none]\n"
+	 "         [--duplicates report|create] [--map 'header=field;...'] [--mapping NAME] [--encoding gbk] [--delimiter ';']\n"
+	 "         [--customer CODE] [--create-customers] [--owner USERNAME] [--errors FILE.csv] [--as USERNAME] [--tenant SLUG]\n"
+	 "       import undo BATCH | import errors BATCH FILE.csv\n"
+	 "       import --all DIR [--db FILE]\n"
+	 "       import transactions FILE.csv [--db FILE] [--tenant SLUG] [--batch N]",
+	 "customers, contacts: imports a CSV (UTF-8, GBK/GB18030, Big5, UTF-16, Windows-1252; comma, semicolon\n"
+	 "or tab; detected) or, for contacts, vCards, as one batch in one transaction: column headers map by\n"
+	 "name (Chinese, English, Salesforce and HubSpot exports, field labels, custom fields) or by --map;\n"
+	 "rows update the record with the same id, code, e-mail or phone (--key); likely duplicates are row\n"
+	 "errors unless --duplicates create. --mode skip_bad imports the good rows, all_or_nothing none if\n"
+	 "one is bad; --dry-run checks everything and writes nothing. Progress on stderr, a summary on stdout;\n"
+	 "'import undo BATCH' takes a whole batch back, 'import errors BATCH FILE' writes its bad rows.\n"
+	 "--all DIR: loads an 'export --all' directory into an empty database (checksums checked first).\n"
+	 "transactions: imports transactions from another system (CSV, UTF-8, header row): customer_code (or\n"
+	 "customer_id), occurred_at, amount (decimal, e.g. 12.34), external_ref, and optionally cost,\n"
+	 "currency, channel, product, category, quantity, notes. Every row is checked; with any row\n"
+	 "error nothing is imported (with --batch N: nothing of the failing batch of N rows). Rows\n"
+	 "whose external_ref is in already with the same content are skipped, so a re-run is safe."},
+	{"export", gx_cmd_export,
+	 "export ENTITY FILE.csv|.xlsx|.vcf|.ics [--lang zh-CN|zh-TW|en] [--bom] [--columns a,b,...]\n"
+	 "         [--query 'filter[status]=customer&sort=-name'] [--vcard-version 4.0] [--as USERNAME] [--tenant SLUG]\n"
+	 "       export --all DIR [--db FILE]",
+	 "ENTITY (customers, contacts, activities, ...): its list (the list API's filter, sort and q in\n"
+	 "--query) as CSV (UTF-8; --bom for Excel on Windows) or XLSX with headers in --lang, custom fields\n"
+	 "as columns; contacts as vCard, activities as iCalendar. Cells that a spreadsheet would run as a\n"
+	 "formula are neutralised. --all DIR: every tenant's data as JSON Lines per table plus manifest.json\n"
+	 "(schema version, row counts, SHA-256), for 'import --all' on another server."},
+	{"analytics", gx_cmd_analytics, "analytics rebuild|refit|score [--db FILE] [--tenant SLUG]",
+	 "rebuild: recomputes every customer's statistics from the transactions, activities and\n"
+	 "teams, then scores; refit: fits the CLV model (BG/NBD + Gamma-Gamma) and scores; score:\n"
+	 "recomputes RFM quintiles, tiers, CLV, P(alive) and decline flags."},
+	{"copy-data", gx_cmd_copy_data, "copy-data --from DB --to DB [--force] [--batch 2000]",
+	 "Copies a whole installation between SQLite and PostgreSQL (either way): migrates the target,\n"
+	 "copies every table in one transaction, checks row counts and checksums before committing.\n"
+	 "Refuses a target that holds rows unless --force (which deletes them first)."},
 	{"demo", gx_cmd_demo, "demo [--db FILE] [--tenant SLUG] [--customers 300] [--light]",
 	 "Loads a realistic demo company into a tenant: teams and staff, customers with Chinese and\n"
 	 "English names, contacts, relationship teams and a year of interactions. --light: customers\n"
@@ -83,7 +120,8 @@ static int parse(struct gx_cli *c, int argc, char **argv, int start)
 			key = strdup(name);
 			/* flags without a value */
 			bool bare = strcmp(key, "generate-password") == 0 || strcmp(key, "force") == 0 ||
-				    strcmp(key, "light") == 0;
+				    strcmp(key, "light") == 0 || strcmp(key, "dry-run") == 0 ||
+				    strcmp(key, "bom") == 0 || strcmp(key, "create-customers") == 0;
 			value = bare ? "" : (i + 1 < argc ? argv[++i] : NULL);
 		}
 		if (!key || !value) {

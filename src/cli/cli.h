@@ -43,5 +43,9 @@ int gx_cmd_backup(struct gx_cli *c);
 int gx_cmd_restore(struct gx_cli *c);
 int gx_cmd_check(struct gx_cli *c);
 int gx_cmd_demo(struct gx_cli *c);
+int gx_cmd_copy_data(struct gx_cli *c);
+int gx_cmd_import(struct gx_cli *c);
+int gx_cmd_export(struct gx_cli *c);
+int gx_cmd_analytics(struct gx_cli *c);
 
 #endif

@@ -2,17 +2,26 @@
  * backup, restore, check. */
 #include "cli/cli.h"
 
+#include "analytics/analytics.h"
+#include "analytics/stats.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "crm/auth.h"
+#include "crm/customer.h"
 #include "crm/perm.h"
+#include "crm/transaction.h"
 #include "crm/user.h"
 #include "http/http.h"
+#include "io/dump.h"
+#include "io/export.h"
+#include "io/import.h"
 #include "jobs/scheduler.h"
 #include "store/migrations.h"
 #include "store/store.h"
 #include "text/searchkey.h"
 
+#include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +56,7 @@ const char *gx_cli_db_name(const struct gx_cli *c)
 int gx_cli_open(struct gx_cli *c, bool create, struct gx_store **out)
 {
 	struct gx_store_opts o = {.readers = 8, .busy_timeout_ms = (int)c->cfg.busy_timeout_ms,
-				  .create = create};
+				  .create = create, .replica = c->cfg.db_replica};
 	int rc = gx_store_open(c->cfg.db, &o, out);
 	if (rc == GX_ENOTFOUND || rc == GX_EIO) {
 		fprintf(stderr, "guanxi: no database at %s (run 'guanxi init' first)\n", gx_cli_db_name(c));
@@ -166,6 +175,7 @@ int gx_cmd_serve(struct gx_cli *c)
 	rc = gx_scheduler_start(s, (int)c->cfg.job_interval);
 	if (!rc)
 		rc = gx_server_run(&c->cfg, s);
+	gx_api_io_shutdown();
 	gx_scheduler_stop();
 	gx_store_close(s);
 	gx_text_shutdown();
@@ -518,6 +528,559 @@ int gx_cmd_check(struct gx_cli *c)
 	char msg[512];
 	rc = gx_store_check(s, msg, sizeof msg);
 	printf("guanxi: integrity check: %s\n", msg);
+	gx_store_close(s);
+	return rc;
+}
+
+/* ---- import and export of customers and contacts; the full export ---------------------- */
+
+/* The context the CLI's imports and exports run in: the system, or with
+ * --as USERNAME that user (their role's visibility, their name in the
+ * audit log). */
+static int io_ctx(struct gx_cli *c, struct gx_store *s, long long tid, struct gx_arena *a, struct gx_ctx *ctx,
+		  char *role, size_t rolecap)
+{
+	*ctx = (struct gx_ctx){.store = s, .arena = a, .tenant_id = tid, .ip = "cli"};
+	gx_user_module_init();
+	gx_customer_module_init();
+	gx_entity_register(&gx_import_mappings_entity);
+	const char *as = gx_cli_opt(c, "as");
+	if (!as)
+		return 0;
+	int64_t uid;
+	json_t *u = NULL;
+	int rc = gx_user_find(ctx, as, &uid);
+	if (!rc)
+		rc = gx_entity_get(ctx, &gx_users_entity, uid, false, &u);
+	if (rc) {
+		fprintf(stderr, "guanxi: no user '%s'\n", as);
+		return rc;
+	}
+	snprintf(role, rolecap, "%s", json_string_value(json_object_get(u, "role")));
+	json_decref(u);
+	ctx->user_id = uid;
+	ctx->role = role;
+	return 0;
+}
+
+static int file_src(void *ud, void *buf, size_t cap, size_t *got)
+{
+	*got = fread(buf, 1, cap, ud);
+	return ferror((FILE *)ud) ? GX_EIO : 0;
+}
+
+static void import_progress(void *ud, const struct gx_import_progress *p)
+{
+	int64_t *started = ud;
+	double secs = (double)(gx_mono_ms() - *started) / 1000.0;
+	bool tty = isatty(2);
+	static int64_t last_line;
+	if (!tty && gx_mono_ms() - last_line < 10000)
+		return;
+	last_line = gx_mono_ms();
+	fprintf(stderr, "%sguanxi import: %llu rows", tty ? "\r" : "", (unsigned long long)p->rows);
+	if (p->total_bytes)
+		fprintf(stderr, " (%llu%%)", (unsigned long long)(p->bytes * 100 / p->total_bytes));
+	fprintf(stderr, ", %llu created, %llu updated, %llu failed, %.0f rows/s   %s", (unsigned long long)p->created,
+		(unsigned long long)p->updated, (unsigned long long)p->failed, secs > 0 ? (double)p->rows / secs : 0.0,
+		tty ? "" : "\n");
+}
+
+/* "header=field;header2=field" or a JSON object/array. */
+static json_t *parse_map(const char *s)
+{
+	if (s[0] == '{' || s[0] == '[')
+		return json_loads(s, 0, NULL);
+	json_t *m = json_object();
+	char *copy = strdup(s), *save = NULL;
+	for (char *t = copy ? strtok_r(copy, ";", &save) : NULL; t; t = strtok_r(NULL, ";", &save)) {
+		char *eq = strrchr(t, '=');
+		if (!eq) {
+			json_decref(m);
+			free(copy);
+			return NULL;
+		}
+		*eq = '\0';
+		json_object_set_new(m, t, json_string(eq + 1));
+	}
+	free(copy);
+	return m;
+}
+
+static int file_sink(void *ud, const char *s, size_t n)
+{
+	return fwrite(s, 1, n, ud) == n ? 0 : GX_EIO;
+}
+
+static int import_records(struct gx_cli *c)
+{
+	if (c->npos != 2) {
+		fprintf(stderr, "guanxi: import customers|contacts FILE (see guanxi import --help)\n");
+		return GX_EINVAL;
+	}
+	json_t *oj = json_pack("{s:s, s:s}", "entity", c->pos[0], "filename", c->pos[1]);
+	static const char *const pass[] = {"mode", "key", "duplicates", "encoding", "delimiter", "customer", "format", NULL};
+	for (const char *const *k = pass; *k; k++)
+		if (gx_cli_opt(c, *k))
+			json_object_set_new(oj, *k, json_string(gx_cli_opt(c, *k)));
+	if (gx_cli_opt(c, "dry-run"))
+		json_object_set_new(oj, "dry_run", json_true());
+	if (gx_cli_opt(c, "create-customers"))
+		json_object_set_new(oj, "create_customers", json_true());
+	if (gx_cli_opt(c, "map")) {
+		json_t *m = parse_map(gx_cli_opt(c, "map"));
+		if (!m) {
+			fprintf(stderr, "guanxi: --map is 'header=field;header=field' or a JSON object\n");
+			json_decref(oj);
+			return GX_EINVAL;
+		}
+		json_object_set_new(oj, "mapping", m);
+	}
+	FILE *f = strcmp(c->pos[1], "-") ? fopen(c->pos[1], "rb") : stdin;
+	if (!f) {
+		fprintf(stderr, "guanxi: cannot read %s\n", c->pos[1]);
+		json_decref(oj);
+		return GX_EIO;
+	}
+	struct stat sb;
+	uint64_t size = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+	struct gx_store *s = NULL;
+	long long tid = 0;
+	int rc = gx_cli_open(c, false, &s);
+	if (!rc)
+		rc = gx_cli_tenant(c, s, &tid);
+	struct gx_arena a;
+	gx_arena_init(&a, 0);
+	struct gx_ctx ctx;
+	char role[16];
+	if (!rc)
+		rc = io_ctx(c, s, tid, &a, &ctx, role, sizeof role);
+	/* names to ids: a saved mapping, the owner */
+	if (!rc && gx_cli_opt(c, "mapping")) {
+		struct gx_list_query q;
+		gx_list_init(&gx_import_mappings_entity, &q);
+		json_t *page = NULL;
+		struct gx_errors e = {0};
+		rc = gx_list_param(&ctx, &gx_import_mappings_entity, &q, "filter[name]", gx_cli_opt(c, "mapping"), &e);
+		json_decref(e.list);
+		if (!rc)
+			rc = gx_entity_list(&ctx, &gx_import_mappings_entity, &q, &page);
+		json_t *first = json_array_get(json_object_get(page, "items"), 0);
+		if (!rc && !first) {
+			fprintf(stderr, "guanxi: no saved mapping named '%s'\n", gx_cli_opt(c, "mapping"));
+			rc = GX_EINVAL;
+		}
+		if (!rc)
+			json_object_set(oj, "mapping_id", json_object_get(first, "id"));
+		json_decref(page);
+	}
+	if (!rc && gx_cli_opt(c, "owner")) {
+		int64_t uid;
+		rc = gx_user_find(&ctx, gx_cli_opt(c, "owner"), &uid);
+		if (rc)
+			fprintf(stderr, "guanxi: no user '%s' (--owner)\n", gx_cli_opt(c, "owner"));
+		else
+			json_object_set_new(oj, "owner_id", json_integer(uid));
+	}
+	struct gx_import_opts o = {0};
+	struct gx_errors errs = {0};
+	if (!rc)
+		rc = gx_import_opts_parse(oj, &o, &errs);
+	int64_t batch = 0;
+	if (!rc)
+		rc = gx_import_begin(&ctx, &o, &batch, &errs);
+	size_t i;
+	json_t *e;
+	json_array_foreach(errs.list, i, e)
+		fprintf(stderr, "guanxi: %s\n", json_string_value(json_object_get(e, "message")));
+	json_decref(errs.list);
+	int64_t started = gx_mono_ms();
+	o.progress = import_progress;
+	o.progress_ud = &started;
+	json_t *sum = NULL;
+	if (!rc) {
+		rc = gx_import_execute(&ctx, batch, &o, file_src, f, size, &sum);
+		if (isatty(2))
+			fprintf(stderr, "\n");
+	}
+	if (sum) {
+		json_t *su = json_object_get(sum, "summary");
+		const char *status = json_string_value(json_object_get(sum, "status"));
+		printf("guanxi: import %lld of %s (%s): %s\n", (long long)batch, c->pos[1], c->pos[0], status);
+		printf("  rows %lld: %lld created, %lld updated, %lld unchanged, %lld failed (%lld possible duplicates)%s\n",
+		       (long long)json_integer_value(json_object_get(su, "rows")),
+		       (long long)json_integer_value(json_object_get(su, "created")),
+		       (long long)json_integer_value(json_object_get(su, "updated")),
+		       (long long)json_integer_value(json_object_get(su, "unchanged")),
+		       (long long)json_integer_value(json_object_get(su, "failed")),
+		       (long long)json_integer_value(json_object_get(su, "duplicates")),
+		       strcmp(status, "done") ? (strcmp(status, "dry_run") ? "; nothing was written" : "; a dry run: nothing was written") : "");
+		if (json_object_get(su, "encoding"))
+			printf("  encoding %s (confidence %lld), delimiter '%s', matched by %s, %.1f s\n",
+			       json_string_value(json_object_get(su, "encoding")),
+			       (long long)json_integer_value(json_object_get(su, "encoding_confidence")),
+			       json_string_value(json_object_get(su, "delimiter")), json_string_value(json_object_get(su, "key")),
+			       (double)json_integer_value(json_object_get(su, "elapsed_ms")) / 1000.0);
+		json_t *m;
+		json_array_foreach(json_object_get(su, "mapping"), i, m)
+			printf("  column %lld %-24s -> %s (%s)\n", (long long)json_integer_value(json_object_get(m, "column")),
+			       json_string_value(json_object_get(m, "header")),
+			       json_string_value(json_object_get(m, "field")) ? json_string_value(json_object_get(m, "field")) : "-",
+			       json_string_value(json_object_get(m, "status")));
+		json_array_foreach(json_object_get(su, "header_errors"), i, m)
+			fprintf(stderr, "guanxi: %s\n", json_string_value(json_object_get(m, "message")));
+		if (json_string_value(json_object_get(sum, "error")))
+			fprintf(stderr, "guanxi: %s\n", json_string_value(json_object_get(sum, "error")));
+		json_array_foreach(json_object_get(su, "errors"), i, m) {
+			if (i == 10)
+				break;
+			json_t *fe = json_array_get(json_object_get(m, "errors"), 0);
+			fprintf(stderr, "  line %lld: %s%s%s\n", (long long)json_integer_value(json_object_get(m, "line")),
+				json_string_value(json_object_get(fe, "field")) ? json_string_value(json_object_get(fe, "field")) : "",
+				json_string_value(json_object_get(fe, "field")) ? ": " : "",
+				json_string_value(json_object_get(fe, "message")));
+		}
+		if (json_integer_value(json_object_get(su, "failed"))) {
+			const char *ef = gx_cli_opt(c, "errors");
+			if (ef) {
+				FILE *out = fopen(ef, "wb");
+				int erc = out ? gx_import_errors_csv(&ctx, batch, true, file_sink, out) : GX_EIO;
+				if (out)
+					fclose(out);
+				printf("  row errors written to %s%s\n", ef, erc ? " (failed)" : "");
+			} else {
+				printf("  row errors: guanxi import errors %lld FILE.csv\n", (long long)batch);
+			}
+		}
+		if (!strcmp(status, "done"))
+			printf("  to undo: guanxi import undo %lld\n", (long long)batch);
+		if (!rc && strcmp(status, "done") && strcmp(status, "dry_run"))
+			rc = GX_EINVAL;
+		json_decref(sum);
+	} else if (rc) {
+		fprintf(stderr, "guanxi: import failed: %s\n", gx_strerror(rc));
+	}
+	if (f != stdin)
+		fclose(f);
+	gx_arena_free(&a);
+	json_decref(oj);
+	if (s)
+		gx_store_close(s);
+	return rc;
+}
+
+/* guanxi import undo BATCH | import errors BATCH FILE */
+static int import_batch_cmd(struct gx_cli *c)
+{
+	bool undo = !strcmp(c->pos[0], "undo");
+	char *end = NULL;
+	long long batch = c->npos >= 2 ? strtoll(c->pos[1], &end, 10) : 0;
+	if (batch <= 0 || *end || (!undo && c->npos != 3)) {
+		fprintf(stderr, "guanxi: import undo BATCH | import errors BATCH FILE.csv\n");
+		return GX_EINVAL;
+	}
+	struct gx_store *s = NULL;
+	long long tid = 0;
+	int rc = gx_cli_open(c, false, &s);
+	if (!rc)
+		rc = gx_cli_tenant(c, s, &tid);
+	struct gx_arena a;
+	gx_arena_init(&a, 0);
+	struct gx_ctx ctx;
+	char role[16];
+	if (!rc)
+		rc = io_ctx(c, s, tid, &a, &ctx, role, sizeof role);
+	if (!rc && undo) {
+		json_t *out = NULL;
+		struct gx_errors errs = {0};
+		rc = gx_import_undo(&ctx, batch, &out, &errs);
+		if (!rc)
+			printf("guanxi: import %lld undone: %lld records deleted, %lld restored, %lld fields kept (changed since)\n",
+			       batch, (long long)json_integer_value(json_object_get(out, "deleted")),
+			       (long long)json_integer_value(json_object_get(out, "restored")),
+			       (long long)json_integer_value(json_object_get(out, "conflicts")));
+		else
+			fprintf(stderr, "guanxi: cannot undo import %lld: %s\n", batch,
+				errs.list ? json_string_value(json_object_get(json_array_get(errs.list, 0), "message")) : gx_strerror(rc));
+		json_decref(errs.list);
+		json_decref(out);
+	} else if (!rc) {
+		FILE *out = strcmp(c->pos[2], "-") ? fopen(c->pos[2], "wb") : stdout;
+		rc = out ? gx_import_errors_csv(&ctx, batch, true, file_sink, out) : GX_EIO;
+		if (out && out != stdout)
+			fclose(out);
+		if (rc)
+			fprintf(stderr, "guanxi: cannot write the errors of import %lld: %s\n", batch, gx_strerror(rc));
+	}
+	gx_arena_free(&a);
+	if (s)
+		gx_store_close(s);
+	return rc;
+}
+
+static void dump_progress(void *ud, const char *table, uint64_t rows, bool done)
+{
+	(void)ud;
+	if (done || isatty(2))
+		fprintf(stderr, "%s%-24s %llu rows%s", isatty(2) ? "\r" : "", table, (unsigned long long)rows,
+			done || !isatty(2) ? "\n" : "");
+}
+
+static int import_all(struct gx_cli *c)
+{
+	const char *dir = gx_cli_opt(c, "all");
+	struct gx_store *s;
+	int rc = gx_cli_open(c, true, &s);
+	if (rc)
+		return rc;
+	char msg[600];
+	int tables = 0;
+	uint64_t rows = 0;
+	rc = gx_dump_import(s, dir, dump_progress, NULL, &tables, &rows, msg, sizeof msg);
+	if (rc)
+		fprintf(stderr, "guanxi: import --all %s failed, nothing was loaded: %s\n", dir, msg);
+	else
+		printf("guanxi: loaded %d tables, %llu rows from %s into %s\n", tables, (unsigned long long)rows, dir,
+		       c->cfg.db);
+	gx_store_close(s);
+	return rc;
+}
+
+static int export_all(struct gx_cli *c)
+{
+	const char *dir = gx_cli_opt(c, "all");
+	struct gx_store *s;
+	int rc = gx_cli_open(c, false, &s);
+	if (rc)
+		return rc;
+	int tables = 0;
+	uint64_t rows = 0;
+	rc = gx_dump_export(s, dir, dump_progress, NULL, &tables, &rows);
+	if (rc == GX_ECONFLICT)
+		fprintf(stderr, "guanxi: %s holds an export already: choose an empty directory\n", dir);
+	else if (rc)
+		fprintf(stderr, "guanxi: export --all to %s failed: %s\n", dir, gx_strerror(rc));
+	else
+		printf("guanxi: exported %d tables, %llu rows to %s (manifest.json lists the files and their SHA-256)\n",
+		       tables, (unsigned long long)rows, dir);
+	gx_store_close(s);
+	return rc;
+}
+
+/* Decodes %XX and '+' of a query string value in place. */
+static void url_decode(char *s)
+{
+	char *w = s;
+	for (char *r = s; *r; r++) {
+		if (*r == '%' && isxdigit((unsigned char)r[1]) && isxdigit((unsigned char)r[2])) {
+			char h[3] = {r[1], r[2], 0};
+			*w++ = (char)strtol(h, NULL, 16);
+			r += 2;
+		} else {
+			*w++ = *r == '+' ? ' ' : *r;
+		}
+	}
+	*w = '\0';
+}
+
+int gx_cmd_export(struct gx_cli *c)
+{
+	if (gx_cli_opt(c, "all"))
+		return export_all(c);
+	if (c->npos != 2) {
+		fprintf(stderr, "guanxi: export ENTITY FILE.csv|.xlsx|.vcf|.ics | export --all DIR (see guanxi export --help)\n");
+		return GX_EINVAL;
+	}
+	const char *path = c->pos[1], *ext = strrchr(path, '.');
+	const char *fmt = gx_cli_opt(c, "format") ? gx_cli_opt(c, "format") : ext ? ext + 1 : "csv";
+	struct gx_export_opts o = {.lang = 0, .vcard_version = 30};
+	if (!strcasecmp(fmt, "csv"))
+		o.format = GX_EXPORT_CSV;
+	else if (!strcasecmp(fmt, "xlsx"))
+		o.format = GX_EXPORT_XLSX;
+	else if (!strcasecmp(fmt, "vcf"))
+		o.format = GX_EXPORT_VCF;
+	else if (!strcasecmp(fmt, "ics"))
+		o.format = GX_EXPORT_ICS;
+	else {
+		fprintf(stderr, "guanxi: export formats are csv, xlsx, vcf (contacts) and ics (activities)\n");
+		return GX_EINVAL;
+	}
+	if (gx_cli_opt(c, "lang") && (o.lang = gx_export_lang(gx_cli_opt(c, "lang"))) < 0) {
+		fprintf(stderr, "guanxi: --lang is zh-CN, zh-TW or en\n");
+		return GX_EINVAL;
+	}
+	o.bom = gx_cli_opt(c, "bom") != NULL;
+	o.columns = gx_cli_opt(c, "columns");
+	if (gx_cli_opt(c, "vcard-version"))
+		o.vcard_version = strcmp(gx_cli_opt(c, "vcard-version"), "4.0") ? 30 : 40;
+	struct gx_store *s = NULL;
+	long long tid = 0;
+	int rc = gx_cli_open(c, false, &s);
+	if (!rc)
+		rc = gx_cli_tenant(c, s, &tid);
+	struct gx_arena a;
+	gx_arena_init(&a, 0);
+	struct gx_ctx ctx;
+	char role[16];
+	if (!rc)
+		rc = io_ctx(c, s, tid, &a, &ctx, role, sizeof role);
+	const struct gx_entity *e = rc ? NULL : gx_entity_find(c->pos[0]);
+	if (!rc && !e) {
+		fprintf(stderr, "guanxi: nothing called '%s' to export (customers, contacts, activities, ...)\n", c->pos[0]);
+		rc = GX_EINVAL;
+	}
+	struct gx_list_query q;
+	if (e)
+		gx_list_init(e, &q);
+	/* the list API's parameters: --query 'filter[status]=customer&sort=-name' */
+	char *query = gx_cli_opt(c, "query") ? gx_arena_strdup(&a, gx_cli_opt(c, "query")) : NULL, *save = NULL;
+	for (char *t = !rc && query ? strtok_r(query, "&", &save) : NULL; t; t = strtok_r(NULL, "&", &save)) {
+		char *eq = strchr(t, '=');
+		if (eq)
+			*eq = '\0';
+		url_decode(t);
+		if (eq)
+			url_decode(eq + 1);
+		struct gx_errors errs = {0};
+		rc = gx_list_param(&ctx, e, &q, t, eq ? eq + 1 : "", &errs);
+		if (rc)
+			fprintf(stderr, "guanxi: --query: %s\n",
+				json_string_value(json_object_get(json_array_get(errs.list, 0), "message")));
+		json_decref(errs.list);
+		if (rc)
+			break;
+	}
+	uint64_t rows = 0;
+	if (!rc && o.format == GX_EXPORT_XLSX) {
+		rc = gx_export_xlsx(&ctx, e, &q, &o, path, &rows);
+	} else if (!rc) {
+		FILE *f = strcmp(path, "-") ? fopen(path, "wb") : stdout;
+		rc = f ? gx_export_to_sink(&ctx, e, &q, &o, file_sink, f, &rows) : GX_EIO;
+		if (f && f != stdout && fclose(f) && !rc)
+			rc = GX_EIO;
+	}
+	if (!rc)
+		fprintf(stderr, "guanxi: exported %llu %s to %s\n", (unsigned long long)rows, e->name, path);
+	else if (e)
+		fprintf(stderr, "guanxi: export failed: %s%s\n", gx_strerror(rc),
+			rc == GX_EINVAL ? " (a column that is not a field, or a format this list has not: vcf is for contacts, ics for activities)" : "");
+	gx_arena_free(&a);
+	if (s)
+		gx_store_close(s);
+	return rc;
+}
+
+/* ---- import transactions, analytics ------------------------------------------------------ */
+
+static int import_transactions(struct gx_cli *c)
+{
+	if (c->npos != 2) {
+		fprintf(stderr, "guanxi: import transactions FILE.csv [--tenant SLUG] [--batch N]\n");
+		return GX_EINVAL;
+	}
+	const char *batch_s = gx_cli_opt(c, "batch");
+	char *end = NULL;
+	long long batch = batch_s ? strtoll(batch_s, &end, 10) : 0;
+	if (batch_s && (*end || batch < 0)) {
+		fprintf(stderr, "guanxi: --batch is a number of rows (0: the whole file is one batch)\n");
+		return GX_EINVAL;
+	}
+	FILE *f = strcmp(c->pos[1], "-") == 0 ? stdin : fopen(c->pos[1], "rb");
+	if (!f) {
+		fprintf(stderr, "guanxi: cannot read %s\n", c->pos[1]);
+		return GX_EIO;
+	}
+	struct gx_store *s = NULL;
+	int rc = gx_cli_open(c, false, &s);
+	long long tid = 0;
+	if (!rc)
+		rc = gx_cli_tenant(c, s, &tid);
+	struct gx_tx_import_summary sum = {0};
+	if (!rc) {
+		rc = gx_transactions_import_csv(s, tid, f, batch, &sum);
+		size_t i;
+		json_t *e;
+		json_array_foreach(sum.errors, i, e)
+			fprintf(stderr, "row %lld: %s: %s (%s)\n", (long long)json_integer_value(json_object_get(e, "row")),
+				json_string_value(json_object_get(e, "field")) ? json_string_value(json_object_get(e, "field")) : "-",
+				json_string_value(json_object_get(e, "message")), json_string_value(json_object_get(e, "code")));
+		if ((int64_t)json_array_size(sum.errors) < sum.failed)
+			fprintf(stderr, "... and more: %lld rows failed in all\n", (long long)sum.failed);
+		printf("guanxi: %lld rows read, %lld imported, %lld skipped (already imported), %lld failed%s\n",
+		       (long long)sum.rows, (long long)sum.created, (long long)sum.skipped, (long long)sum.failed,
+		       rc == GX_EINVAL ? batch ? "; the failing batch was not written"
+					  : "; nothing was imported (fix the rows and run it again)" : "");
+		json_decref(sum.errors);
+		if (rc && rc != GX_EINVAL)
+			fprintf(stderr, "guanxi: import failed: %s\n", gx_strerror(rc));
+	}
+	if (f != stdin)
+		fclose(f);
+	if (s)
+		gx_store_close(s);
+	return rc;
+}
+
+int gx_cmd_import(struct gx_cli *c)
+{
+	const char *what = c->npos ? c->pos[0] : "";
+	if (strcmp(what, "transactions") == 0)
+		return import_transactions(c);
+	if (!strcmp(what, "customers") || !strcmp(what, "contacts"))
+		return import_records(c);
+	if ((!strcmp(what, "undo") || !strcmp(what, "errors")) && c->npos >= 2)
+		return import_batch_cmd(c);
+	if (gx_cli_opt(c, "all"))
+		return import_all(c);
+	fprintf(stderr, "guanxi: import customers|contacts|transactions FILE, import undo|errors BATCH, "
+			"import --all DIR (see guanxi import --help)\n");
+	return GX_EINVAL;
+}
+
+int gx_cmd_analytics(struct gx_cli *c)
+{
+	const char *sub = c->npos ? c->pos[0] : "";
+	if (strcmp(sub, "rebuild") && strcmp(sub, "refit") && strcmp(sub, "score")) {
+		fprintf(stderr, "guanxi: analytics rebuild|refit|score [--tenant SLUG]\n");
+		return GX_EINVAL;
+	}
+	struct gx_store *s;
+	int rc = gx_cli_open(c, false, &s);
+	if (rc)
+		return rc;
+	long long tid;
+	rc = gx_cli_tenant(c, s, &tid);
+	json_t *out = NULL;
+	if (!rc && strcmp(sub, "rebuild") == 0) {
+		int64_t n = 0;
+		rc = gx_stats_rebuild(s, tid, &n);
+		if (!rc)
+			printf("guanxi: statistics rebuilt from scratch for %lld customers, and scored\n", (long long)n);
+	} else if (!rc && strcmp(sub, "refit") == 0) {
+		rc = gx_analytics_refit(s, tid, 0, &out);
+		size_t i;
+		json_t *f;
+		json_array_foreach(json_object_get(out, "fits"), i, f) {
+			json_t *bg = json_object_get(f, "bgnbd");
+			if (bg)
+				printf("guanxi: %s: BG/NBD r=%.4f alpha=%.4f a=%.4f b=%.4f (%lld customers)\n",
+				       json_string_value(json_object_get(f, "currency")), json_real_value(json_object_get(bg, "r")),
+				       json_real_value(json_object_get(bg, "alpha")), json_real_value(json_object_get(bg, "a")),
+				       json_real_value(json_object_get(bg, "b")),
+				       (long long)json_integer_value(json_object_get(f, "n_customers")));
+			else
+				printf("guanxi: %s: %s\n", json_string_value(json_object_get(f, "currency")),
+				       json_string_value(json_object_get(f, "error")));
+		}
+	} else if (!rc) {
+		rc = gx_analytics_score_all(s, tid, &out);
+		if (!rc)
+			printf("guanxi: %lld customers scored\n", (long long)json_integer_value(json_object_get(out, "customers")));
+	}
+	if (rc)
+		fprintf(stderr, "guanxi: analytics %s failed: %s\n", sub, gx_strerror(rc));
+	json_decref(out);
 	gx_store_close(s);
 	return rc;
 }

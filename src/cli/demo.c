@@ -6,6 +6,7 @@
 #include "core/err.h"
 #include "core/time.h"
 #include "crm/customer.h"
+#include "crm/transaction.h"
 #include "crm/user.h"
 #include "store/store.h"
 
@@ -218,6 +219,99 @@ static int demo_customers(struct gx_ctx *ctx, struct gx_store *s, const int64_t 
 	return rc;
 }
 
+/* ---- two years of purchases for the analytics ------------------------------------------------ */
+
+struct demo_product {
+	const char *name, *category;
+	int price; /* CNY minor units */
+	int bundle;
+};
+static const struct demo_product catalogue[] = {
+	{"工业传感器 S1", "传感器", 128000, 0}, {"工业网关 G2", "通信", 150000, 0}, {"线缆套件", "备件", 12000, 0},
+	{"伺服电机 M3", "电机", 320000, 1},   {"变频器 V5", "电机", 410000, 1},  {"备件包 A", "备件", 45000, 1},
+	{"PLC 控制器 P200", "控制器", 560000, 2}, {"触摸屏 HMI-7", "人机界面", 260000, 2},
+	{"安装调试服务", "服务", 80000, 2},    {"年度维保合同", "服务", 300000, 3},
+};
+#define NCATALOGUE (sizeof catalogue / sizeof catalogue[0])
+
+/* Each customer buys at its own rate from its favourite bundle (so that
+ * co-purchases mean something); some stop buying, some slow down lately. */
+static int demo_transactions(struct gx_ctx *ctx, struct gx_store *s, int *made)
+{
+	struct gx_conn *c;
+	int rc = gx_store_reader(s, &c);
+	if (rc)
+		return rc;
+	struct gx_stmt *st;
+	json_t *custs = json_array();
+	rc = gx_conn_prepare(c, "SELECT id, currency FROM customers WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY id", &st);
+	if (!rc) {
+		gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+		while (gx_stmt_step(st) == GX_ROW)
+			json_array_append_new(custs, json_pack("{s:I, s:s?}", "id", (json_int_t)gx_stmt_col_int64(st, 0), "currency",
+							       gx_stmt_col_text(st, 1)));
+		gx_stmt_reset(st);
+	}
+	gx_store_release(c);
+	uint32_t seed = 8080u;
+	int64_t now = gx_now_ms(), day = 86400000LL;
+	json_t *items = json_array();
+	size_t i;
+	json_t *cu;
+	json_array_foreach(custs, i, cu) {
+		if (rc)
+			break;
+		if (demo_rand(&seed) % 5 == 0)
+			continue; /* a lead that never bought */
+		int64_t cid = json_integer_value(json_object_get(cu, "id"));
+		bool twd = json_is_string(json_object_get(cu, "currency")) &&
+			   strcmp(json_string_value(json_object_get(cu, "currency")), "TWD") == 0;
+		int rate = 1 + (int)(demo_rand(&seed) % 10);           /* purchases per year */
+		int start = 30 + (int)(demo_rand(&seed) % 700);        /* days ago of the first */
+		int stop = demo_rand(&seed) % 4 == 0 ? (int)(demo_rand(&seed) % 300) : 0; /* days ago it stopped */
+		bool slowing = demo_rand(&seed) % 6 == 0;
+		int bundle = (int)(demo_rand(&seed) % 4);
+		for (int t = start, k = 0; t > stop && k < 60; k++) {
+			int64_t at = now - (int64_t)t * day + (int64_t)(demo_rand(&seed) % 36000) * 1000;
+			int items_now = 1 + (int)(demo_rand(&seed) % 2);
+			for (int j = 0; j < items_now; j++) {
+				const struct demo_product *p = &catalogue[demo_rand(&seed) % NCATALOGUE];
+				if (demo_rand(&seed) % 4) /* mostly the favourite bundle */
+					for (size_t q = demo_rand(&seed) % NCATALOGUE, n = 0; n < NCATALOGUE; n++, q = (q + 1) % NCATALOGUE)
+						if (catalogue[q].bundle == bundle) {
+							p = &catalogue[q];
+							break;
+						}
+				int qty = 1 + (int)(demo_rand(&seed) % 3);
+				int64_t amount = (int64_t)p->price * qty * (twd ? 4 : 1);
+				char when[40], ref[48];
+				gx_time_iso(at < now ? at : now - 60000, when, sizeof when);
+				snprintf(ref, sizeof ref, "DEMO-%lld-%d-%d", (long long)cid, k, j);
+				json_array_append_new(items, json_pack("{s:I, s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s}", "customer_id",
+					(json_int_t)cid, "occurred_at", when, "amount", (json_int_t)amount, "cost",
+					(json_int_t)(amount * (55 + demo_rand(&seed) % 25) / 100), "product", p->name, "category",
+					p->category, "external_ref", ref, "quantity", (json_int_t)qty, "channel",
+					demo_rand(&seed) % 3 ? "direct" : "distributor"));
+			}
+			int gap = 365 / rate;
+			if (slowing && t < 120)
+				gap *= 4;
+			t -= gap / 2 + (int)(demo_rand(&seed) % (unsigned)(gap + 1));
+		}
+		if (json_array_size(items) >= GX_TX_BULK_MAX - 200 || i + 1 == json_array_size(custs)) {
+			json_t *out = NULL, *errs = NULL;
+			rc = gx_transactions_bulk(ctx, items, &out, &errs);
+			*made += (int)json_integer_value(json_object_get(out, "created"));
+			json_decref(out);
+			json_decref(errs);
+			json_array_clear(items);
+		}
+	}
+	json_decref(items);
+	json_decref(custs);
+	return rc;
+}
+
 int gx_cmd_demo(struct gx_cli *c)
 {
 	struct gx_store *s;
@@ -294,11 +388,15 @@ int gx_cmd_demo(struct gx_cli *c)
 	if (!rc && count > 0)
 		rc = demo_customers(&ctx, s, staff, nstaff, count, gx_cli_opt(c, "light") != NULL, &made_customers,
 				    &made_contacts, &made_activities);
+	int made_transactions = 0;
+	if (!rc && count > 0)
+		rc = demo_transactions(&ctx, s, &made_transactions);
 	gx_arena_free(&a);
 	gx_store_close(s);
 	if (!rc)
-		printf("guanxi: demo company loaded: %d teams, %d users, %d customers, %d contacts, %d activities\n",
-		       made_teams, made_users, made_customers, made_contacts, made_activities);
+		printf("guanxi: demo company loaded: %d teams, %d users, %d customers, %d contacts, %d activities, "
+		       "%d transactions\n", made_teams, made_users, made_customers, made_contacts, made_activities,
+		       made_transactions);
 	else
 		fprintf(stderr, "guanxi: loading the demo failed: %s\n", gx_strerror(rc));
 	return rc;

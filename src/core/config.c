@@ -22,7 +22,7 @@ struct key {
 #define S(f) {#f, STR, offsetof(struct gx_config, f), sizeof(((struct gx_config *)0)->f), 0, 0}
 #define I(f, lo, hi) {#f, INT, offsetof(struct gx_config, f), 0, lo, hi}
 static const struct key keys[] = {
-	S(listen), S(db), S(log_level),
+	S(listen), S(db), S(db_replica), S(log_level),
 	I(threads, 0, 256),
 	I(body_max, 1024, (int64_t)1 << 32),
 	I(header_max, 4096, 16 << 20),

@@ -8,6 +8,7 @@
 struct gx_config {
 	char listen[128];      /* host:port to bind */
 	char db[1024];         /* SQLite file path or postgres:// URL */
+	char db_replica[1024]; /* postgres:// URL of a read replica ("" = none) */
 	char log_level[16];
 	int64_t threads;       /* HTTP worker threads (0 = number of cores) */
 	int64_t body_max;      /* request body limit, bytes */

@@ -4,6 +4,7 @@
  * customer_ops.c. */
 #include "crm/customer.h"
 
+#include "analytics/stats.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/time.h"
@@ -587,7 +588,9 @@ static int relationship_after_write(struct gx_ctx *ctx, struct gx_conn *c, const
 {
 	int64_t cid = json_integer_value(json_object_get(after, "customer_id"));
 	struct gx_stmt *st;
-	int rc = gx_conn_prepare(c, "SELECT count(*) FROM relationships WHERE tenant_id = ? AND customer_id = ? "
+	int rc = gx_stats_relationship_written(ctx, c, before, after);
+	if (!rc)
+		rc = gx_conn_prepare(c, "SELECT count(*) FROM relationships WHERE tenant_id = ? AND customer_id = ? "
 				    "AND deleted_at IS NULL", &st);
 	if (rc)
 		return rc;
@@ -685,7 +688,7 @@ static int activity_after_write(struct gx_ctx *ctx, struct gx_conn *c, const str
 	gx_stmt_bind_int64(st, 2, cid);
 	rc = gx_stmt_step(st);
 	gx_stmt_reset(st);
-	return rc;
+	return rc < 0 ? rc : gx_stats_activity_written(ctx, c, before, after);
 }
 
 /* ---- the entities -------------------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "core/time.h"
 #include "crm/tenant_settings.h"
+#include "crm/transaction.h"
 #include "crm/user.h"
 #include "store/store.h"
 #include "text/searchkey.h"
@@ -355,6 +356,8 @@ int gx_customer_merge(struct gx_ctx *ctx, int64_t into, int64_t from, json_t **o
 		rc = move_children(&sys, c, &gx_contacts_entity, contacts, into);
 	if (!rc)
 		rc = move_children(&sys, c, &gx_activities_entity, acts, into);
+	if (!rc)
+		rc = gx_transactions_move(&sys, c, from, into, NULL);
 	/* team members: those already on `into` keep that row; the others move */
 	size_t i;
 	json_t *it;

@@ -16,13 +16,14 @@ struct grant {
 static const struct grant grants[] = {
 	{"admin", {"*"}},
 	{"manager", {"*.read", "customers.write", "contacts.write", "activities.write", "relationships.write",
-		     "customers.merge", "customers.pool", "tasks.write", "deals.write", "transactions.write"}},
+		     "customers.merge", "customers.pool", "tasks.write", "deals.write", "transactions.write",
+		     "analytics.refit", "imports.write", "import_mappings.write", "data.export"}},
 	{"sales", {"*.read", "customers.write", "contacts.write", "activities.write", "relationships.write",
 		   "customers.pool", "tasks.write", "deals.write"}},
 	{"service", {"*.read", "customers.write", "contacts.write", "activities.write", "tasks.write",
 		     "cases.write"}},
 	{"marketing", {"*.read", "customers.write", "contacts.write", "activities.write",
-		       "campaigns.write", "segments.write"}},
+		       "campaigns.write", "segments.write", "imports.write", "import_mappings.write", "data.export"}},
 	{"readonly", {"*.read"}},
 };
 

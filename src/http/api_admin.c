@@ -142,4 +142,7 @@ void gx_api_init(void)
 	gx_routes_add_entity(&gx_users_entity);
 	gx_routes_add_entity(&gx_teams_entity);
 	gx_api_customers_init();
+	gx_api_io_init();
+	gx_api_analytics_init();
+	gx_api_openapi_init();
 }

@@ -3,6 +3,7 @@
  * customer pool, handover. */
 #include "http/http.h"
 
+#include "analytics/analytics.h"
 #include "core/err.h"
 #include "crm/customer.h"
 #include "crm/user.h"
@@ -81,6 +82,9 @@ static int customer_params(struct gx_req *r, struct gx_list_query *q, const char
 {
 	static const char breadth[] = "(SELECT count(*) FROM relationships r WHERE r.tenant_id = customers.tenant_id "
 				      "AND r.customer_id = customers.id AND r.deleted_at IS NULL)";
+	int analytic = gx_analytics_list_param(&r->arena, q, key, value, errs);
+	if (analytic)
+		return analytic;
 	if (strcmp(key, "risk") == 0) {
 		if (q->extra_where) {
 			gx_errors_add(errs, key, "invalid", "risk and member cannot be combined");

@@ -119,6 +119,12 @@ int gx_error_status(int err);
 void gx_api_init(void);
 void gx_api_auth_init(void);
 void gx_api_customers_init(void);
+/* Import jobs, saved mappings, exports (api_io.c); OpenAPI (openapi.c). */
+void gx_api_io_init(void);
+void gx_api_openapi_init(void);
+/* Stops running import jobs (each rolls back) and waits for them. */
+void gx_api_io_shutdown(void);
+void gx_api_analytics_init(void);
 
 /* ---- server ---- */
 int gx_server_run(struct gx_config *cfg, struct gx_store *store);

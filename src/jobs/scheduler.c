@@ -1,6 +1,7 @@
 /* scheduler.c — one background thread that runs the periodic jobs. */
 #include "jobs/scheduler.h"
 
+#include "analytics/analytics.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "crm/customer.h"
@@ -36,6 +37,10 @@ int gx_scheduler_run_once(struct gx_store *s)
 		else if (moved)
 			gx_log_info("pool sweep: %d customers of %s returned to the pool", moved,
 				    json_string_value(json_object_get(t, "slug")));
+		/* CLV refit and scoring when they are due (analytics settings) */
+		if ((r = gx_analytics_scheduled(s, json_integer_value(json_object_get(t, "id")))))
+			gx_log_error("analytics of tenant %s failed: %s", json_string_value(json_object_get(t, "slug")),
+				     gx_strerror(r));
 	}
 	json_decref(tenants);
 	return 0;

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +73,11 @@ static int map_result(struct pg_conn *c, const PGresult *r, const char *sql)
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	set_err(c, msg && *msg ? msg : PQerrorMessage(c->db));
 	if (!state || PQstatus(c->db) != CONNECTION_OK) {
-		gx_log_error("postgres: connection failure: %s", c->err);
+		/* a replica that went away costs nothing: the primary answers */
+		if (c->base.replica)
+			gx_log_warn("postgres: read replica connection failure: %s", c->err);
+		else
+			gx_log_error("postgres: connection failure: %s", c->err);
 		return GX_EDB;
 	}
 	if (strcmp(state, "23505") == 0 || strcmp(state, "23P01") == 0) {
@@ -101,7 +106,10 @@ static int map_result(struct pg_conn *c, const PGresult *r, const char *sql)
 		return GX_EINVAL;
 	}
 	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0) {
-		gx_log_error("postgres: connection failure (%s): %s", state, c->err);
+		if (c->base.replica)
+			gx_log_warn("postgres: read replica connection failure (%s): %s", state, c->err);
+		else
+			gx_log_error("postgres: connection failure (%s): %s", state, c->err);
 		return GX_EDB;
 	}
 	gx_log_error("postgres error %s: %s in: %.200s", state, c->err, sql ? sql : "");
@@ -332,7 +340,24 @@ static void stmt_free(struct pg_stmt *st)
 	free(st);
 }
 
-static int pg_conn_open(struct gx_store *s, int writer, struct gx_conn **out)
+/* A replica must be a standby of the primary (pg_basebackup -R, streaming):
+ * any other server holds other data. */
+static int check_standby(struct pg_conn *c)
+{
+	PGresult *r = PQexec(c->db, "SELECT pg_is_in_recovery()");
+	int rc = 0;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+		rc = map_result(c, r, "SELECT pg_is_in_recovery()");
+	else if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
+		gx_log_error("postgres: the read replica (db_replica) is not a standby in recovery; "
+			     "not reading from it");
+		rc = GX_EUNSUPPORTED;
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_conn_open(struct gx_store *s, int writer, int replica, struct gx_conn **out)
 {
 	if (!PQisthreadsafe()) {
 		gx_log_error("postgres: this libpq is not thread-safe");
@@ -343,13 +368,16 @@ static int pg_conn_open(struct gx_store *s, int writer, struct gx_conn **out)
 		return GX_ENOMEM;
 	c->base.store = s;
 	c->base.writer = writer;
+	c->base.replica = replica;
 	/* Later keywords win: the URL may change the timeouts and the
 	 * application name, but the client encoding is always UTF-8. The
 	 * keepalives notice a vanished server in about a minute instead of the
-	 * kernel's two hours. */
+	 * kernel's two hours. A replica gets less time to connect: the primary
+	 * answers reads while it is away. */
 	const char *keys[] = {"connect_timeout", "application_name", "keepalives_idle",
 			      "keepalives_interval", "keepalives_count", "dbname", "client_encoding", NULL};
-	const char *vals[] = {"10", "guanxi", "30", "10", "3", s->url, "UTF8", NULL};
+	const char *vals[] = {replica ? "3" : "10", replica ? "guanxi-replica" : "guanxi", "30", "10", "3",
+			      replica ? s->replica : s->url, "UTF8", NULL};
 	c->db = PQconnectdbParams(keys, vals, 1);
 	if (!c->db) {
 		free(c);
@@ -363,7 +391,10 @@ static int pg_conn_open(struct gx_store *s, int writer, struct gx_conn **out)
 			gx_log_error("postgres: %s (create it first, e.g. createdb)", c->err);
 			rc = GX_ENOTFOUND;
 		} else {
-			gx_log_error("postgres: cannot connect: %s", c->err);
+			if (replica)
+				gx_log_warn("postgres: cannot connect to the read replica: %s", c->err);
+			else
+				gx_log_error("postgres: cannot connect: %s", c->err);
 			rc = GX_EDB;
 		}
 		goto fail;
@@ -377,6 +408,8 @@ static int pg_conn_open(struct gx_store *s, int writer, struct gx_conn **out)
 		goto fail;
 	}
 	rc = setup_session(c);
+	if (!rc && replica)
+		rc = check_standby(c);
 	if (rc)
 		goto fail;
 	if (writer)
@@ -418,7 +451,10 @@ static int ensure_conn(struct pg_conn *c)
 	PQreset(c->db);
 	if (PQstatus(c->db) != CONNECTION_OK) {
 		set_err(c, PQerrorMessage(c->db));
-		gx_log_error("postgres: cannot reconnect: %s", c->err);
+		if (c->base.replica)
+			gx_log_warn("postgres: cannot reconnect to the read replica: %s", c->err);
+		else
+			gx_log_error("postgres: cannot reconnect: %s", c->err);
 		return GX_EDB;
 	}
 	c->gen++; /* the server forgot our prepared statements */
@@ -819,6 +855,78 @@ static void pg_reset(struct gx_stmt *g)
 	}
 }
 
+/* ---- the catalogue -------------------------------------------------------------- */
+
+/* The tables of the schema the installation lives in (the first of the
+ * search path), as gx_store_schema_take describes. */
+#define PG_TABLE_OID "(SELECT c.oid FROM pg_class c WHERE c.relname = ? AND c.relnamespace = " \
+		     "(SELECT oid FROM pg_namespace WHERE nspname = current_schema()))"
+static int pg_schema(struct gx_conn *c, struct json_t **out)
+{
+	return gx_store_schema_query(
+		c, "SELECT c.relname::text FROM pg_class c WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+		   "AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) "
+		   "ORDER BY c.relname COLLATE \"C\"",
+		"SELECT a.attname::text, coalesce((SELECT k.n FROM pg_index i, "
+		"unnest(i.indkey::int2[]) WITH ORDINALITY AS k(att, n) WHERE i.indrelid = a.attrelid "
+		"AND i.indisprimary AND k.att = a.attnum), 0) "
+		"FROM pg_attribute a WHERE a.attrelid = " PG_TABLE_OID " AND a.attnum > 0 "
+		"AND NOT a.attisdropped ORDER BY a.attnum",
+		"SELECT DISTINCT r.relname::text FROM pg_constraint k JOIN pg_class r ON r.oid = k.confrelid "
+		"WHERE k.contype = 'f' AND k.conrelid = " PG_TABLE_OID " ORDER BY 1", out);
+}
+
+/* ---- read replicas ---------------------------------------------------------------- */
+
+/* An idle connection hears nothing from the server unless the server is
+ * going away (shutdown, a terminated backend): then the socket is readable
+ * and reading it marks the connection bad. Costs one poll(), no round
+ * trip. Reconnects a bad connection. */
+static int pg_alive(struct gx_conn *gc)
+{
+	struct pg_conn *c = (struct pg_conn *)gc;
+	if (PQstatus(c->db) == CONNECTION_OK && PQtransactionStatus(c->db) == PQTRANS_IDLE) {
+		struct pollfd p = {.fd = PQsocket(c->db), .events = POLLIN};
+		if (poll(&p, 1, 0) > 0) {
+			if (!PQconsumeInput(c->db) || PQstatus(c->db) != CONNECTION_OK)
+				set_err(c, PQerrorMessage(c->db));
+			PGnotify *n;
+			while ((n = PQnotifies(c->db)))
+				PQfreemem(n);
+		}
+	}
+	return ensure_conn(c);
+}
+
+/* "16/B374D848" -> 0x16B374D848; 0 for NULL or garbage. */
+static uint64_t parse_lsn(const char *v)
+{
+	unsigned long hi, lo;
+	if (!v || sscanf(v, "%lx/%lx", &hi, &lo) != 2)
+		return 0;
+	return ((uint64_t)hi << 32) | (lo & 0xffffffffu);
+}
+
+/* The writer: where its writes end in the WAL (the insert position, which
+ * covers a commit even when synchronous_commit = off has not flushed it).
+ * A replica: the last WAL position it replayed, 0 when it is no standby. */
+static int pg_wal_pos(struct gx_conn *gc, uint64_t *pos)
+{
+	struct pg_conn *c = (struct pg_conn *)gc;
+	const char *sql = gc->writer ? "SELECT pg_current_wal_insert_lsn()" : "SELECT pg_last_wal_replay_lsn()";
+	*pos = 0;
+	int rc = ensure_conn(c);
+	if (rc)
+		return rc;
+	PGresult *r = PQexec(c->db, sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+		rc = map_result(c, r, sql);
+	else if (!PQgetisnull(r, 0, 0))
+		*pos = parse_lsn(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return rc;
+}
+
 /* ---- whole-database operations ---------------------------------------------- */
 
 static int pg_backup(struct gx_store *s, const char *path)
@@ -929,4 +1037,7 @@ const struct gx_backend gx_pg_backend = {
 	.backup = pg_backup,
 	.restore = pg_restore,
 	.check = pg_check,
+	.schema = pg_schema,
+	.alive = pg_alive,
+	.wal_pos = pg_wal_pos,
 };

@@ -59,8 +59,9 @@ static int sq_exec_db(sqlite3 *db, const char *sql)
 	return 0;
 }
 
-static int sq_conn_open(struct gx_store *s, int writer, struct gx_conn **out)
+static int sq_conn_open(struct gx_store *s, int writer, int replica, struct gx_conn **out)
 {
+	(void)replica; /* SQLite has none: gx_store_open refuses one */
 	struct sq_conn *c = calloc(1, sizeof *c);
 	if (!c)
 		return GX_ENOMEM;
@@ -356,6 +357,15 @@ static int sq_check(struct gx_store *s, char *msg, size_t cap)
 	return rc;
 }
 
+static int sq_schema(struct gx_conn *c, struct json_t **out)
+{
+	return gx_store_schema_query(
+		c, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!' "
+		   "ORDER BY name",
+		"SELECT name, pk FROM pragma_table_info(?) ORDER BY cid",
+		"SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?) ORDER BY 1", out);
+}
+
 const struct gx_backend gx_sqlite_backend = {
 	.name = "sqlite",
 	.conn_open = sq_conn_open,
@@ -379,4 +389,5 @@ const struct gx_backend gx_sqlite_backend = {
 	.backup = sq_backup,
 	.restore = sq_restore,
 	.check = sq_check,
+	.schema = sq_schema,
 };

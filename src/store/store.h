@@ -16,6 +16,8 @@ struct gx_store_opts {
 	int readers;           /* reader connections (at least 1) */
 	int busy_timeout_ms;   /* how long a locked database is waited for */
 	int create;            /* create the database when missing */
+	const char *replica;   /* PostgreSQL: a read replica's URL for the readers
+				* (NULL or "": none); see gx_store_reader */
 };
 
 enum { GX_DONE = 0, GX_ROW = 1 };
@@ -23,13 +25,18 @@ enum gx_col_type { GX_COL_NULL, GX_COL_INT, GX_COL_REAL, GX_COL_TEXT };
 
 /* Opens the database named by url (a file path, or "file:" path). Owner: the
  * caller, released with gx_store_close. GX_EDB/GX_EIO when it cannot open,
- * GX_ENOTFOUND when it does not exist and opts->create is 0. */
+ * GX_ENOTFOUND when it does not exist and opts->create is 0, GX_EUNSUPPORTED
+ * for a replica on SQLite. An unreachable replica is not an error. */
 int gx_store_open(const char *url, const struct gx_store_opts *opts, struct gx_store **out);
 void gx_store_close(struct gx_store *s);
 /* Backend name: "sqlite" or "postgres". */
 const char *gx_store_backend(const struct gx_store *s);
 
-/* Borrows a connection for reading (may wait for a free one). */
+/* Borrows a connection for reading (may wait for a free one). With a
+ * replica, the connection is on the replica when it answers and has replayed
+ * every write this store committed (read-your-own-writes within the
+ * process), else on the primary: a replica that is down or behind never
+ * fails a read. */
 int gx_store_reader(struct gx_store *s, struct gx_conn **out);
 /* Borrows the single writer connection (waits while another thread holds it).
  * Reads through it see its own uncommitted writes. */
@@ -76,6 +83,14 @@ int gx_store_backup(struct gx_store *s, const char *path);
 int gx_store_restore(struct gx_store *s, const char *path);
 /* Runs PRAGMA integrity_check (or the backend's equivalent); 0 when ok. */
 int gx_store_check(struct gx_store *s, char *msg, size_t cap);
+/* The tables of the database's schema (the engine's own left out), for
+ * tools that copy whole databases: a JSON array of {"name", "columns": [in
+ * table order], "primary_key": [columns in key order], "references":
+ * [tables its foreign keys point to]}, sorted by name. Owner of *out: the
+ * caller (json_decref). GX_EDB, GX_ENOMEM. */
+struct json_t;
+int gx_store_schema_take(struct gx_store *s, struct json_t **out);
+
 /* The message of the last database error on this connection. */
 const char *gx_conn_errmsg(struct gx_conn *c);
 

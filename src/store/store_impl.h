@@ -9,7 +9,8 @@
 struct gx_backend {
 	const char *name;
 	/* connections */
-	int (*conn_open)(struct gx_store *s, int writer, struct gx_conn **out);
+	/* replica: a reader on s->replica instead of s->url */
+	int (*conn_open)(struct gx_store *s, int writer, int replica, struct gx_conn **out);
 	void (*conn_close)(struct gx_conn *c);
 	int (*exec)(struct gx_conn *c, const char *sql);
 	int (*prepare)(struct gx_conn *c, const char *sql, struct gx_stmt **out);
@@ -32,13 +33,24 @@ struct gx_backend {
 	int (*backup)(struct gx_store *s, const char *path);
 	int (*restore)(struct gx_store *s, const char *path);
 	int (*check)(struct gx_store *s, char *msg, size_t cap);
+	/* the catalogue: gx_store_schema_take */
+	int (*schema)(struct gx_conn *c, struct json_t **out);
+	/* read replicas (NULL when the backend has none) */
+	/* 0 when the idle connection c is usable, reconnecting when the server
+	 * closed it; GX_EDB when it cannot be had */
+	int (*alive)(struct gx_conn *c);
+	/* The writer's WAL position after its writes, or a replica's replayed
+	 * position (0 when unknown: not a standby) */
+	int (*wal_pos)(struct gx_conn *c, uint64_t *pos);
 };
 
 /* Every backend's connection starts with this header. */
 struct gx_conn {
 	struct gx_store *store;
 	int writer;
+	int replica;   /* a reader on the replica */
 	int in_tx;
+	int dirty;     /* the writer ran something since it was borrowed */
 	struct gx_conn *next_free;
 };
 
@@ -58,6 +70,17 @@ struct gx_store {
 	struct gx_conn *writer;
 	pthread_mutex_t writer_lock;
 	int nreaders;
+	/* read replica (PostgreSQL), all under lock: its own pool of up to
+	 * opts.readers connections; the WAL position after this store's last
+	 * write and the replica's replayed position last seen (a replica
+	 * connection is used only when replayed >= written); while down, the
+	 * time of the next attempt */
+	char replica[1024];
+	struct gx_conn *free_replicas;
+	int nreplicas;
+	uint64_t written_pos, replayed_pos;
+	int replica_down;
+	int64_t replica_retry_ms;
 };
 
 extern const struct gx_backend gx_sqlite_backend;
@@ -70,5 +93,12 @@ extern const struct gx_backend gx_pg_backend;
  * *out: the caller (free). GX_ENOMEM, GX_ETOOBIG past 65535 parameters,
  * GX_EINVAL for an unterminated literal or comment. */
 int gx_pg_rewrite(const char *sql, char **out, int *nparams);
+
+/* The body of a backend's schema op, from its catalogue queries:
+ * tables_sql gives the table names, sorted; columns_sql (?: a table) its
+ * columns in table order, each with its position in the primary key (0: not
+ * in it); refs_sql (?: a table) the tables its foreign keys reference. */
+int gx_store_schema_query(struct gx_conn *c, const char *tables_sql, const char *columns_sql,
+			  const char *refs_sql, struct json_t **out);
 
 #endif

@@ -9,9 +9,16 @@
 //
 // The binary is $GX_BIN (default build/asan/guanxi under the repository root).
 // Everything is bounded in time: CLI runs, start-up, every HTTP request, shutdown.
+//
+// PostgreSQL mode: when $GX_TEST_PG_URL names a database (scripts/pg.sh start
+// prints one), each Guanxi instance keeps its data in a schema of its own in
+// that database, `GX_TEST_PG_URL?options=-csearch_path%3D<schema>` as --db
+// (`guanxi init` creates the schema; stop() drops it unless something failed),
+// and sqlite(gx.db, ...) runs the SQL with psql (`.dump` with pg_dump).
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -74,15 +81,36 @@ export function runCli(args, { env = {}, timeout = CLI_TIMEOUT_MS } = {}) {
   });
 }
 
-/** Runs the sqlite3 CLI on a database file; resolves its stdout. */
-export function sqlite(db, sql, { timeout = 20_000 } = {}) {
+/** The PostgreSQL database the tests use, or '' for SQLite files. */
+export const PG_URL = process.env.GX_TEST_PG_URL || '';
+/** True when the API tests run on PostgreSQL (GX_TEST_PG_URL is set). */
+export const ON_PG = PG_URL !== '';
+
+/** The schema named by a --db URL of the PostgreSQL mode. */
+const pgSchema = (url) => decodeURIComponent(/[?&]options=-csearch_path%3D([^&]+)/.exec(url)?.[1] || '');
+
+/** Runs a tool; resolves its stdout, rejects with its stderr. */
+function tool(cmd, args, what, timeout) {
   return new Promise((ok, fail) => {
-    execFile('sqlite3', ['-cmd', '.timeout 5000', db, sql], { timeout, maxBuffer: 64 << 20 },
+    execFile(cmd, args, { timeout, maxBuffer: 64 << 20 },
       (err, stdout, stderr) => {
-        if (err) fail(new Error(`sqlite3 ${db} "${sql}" failed: ${stderr || err.message}`));
+        if (err) fail(new Error(`${what} failed: ${stderr || err.message}`));
         else ok(String(stdout));
       });
   });
+}
+
+/** Runs the sqlite3 CLI on a database file; resolves its stdout. With a
+ * postgres:// URL (PostgreSQL mode), runs the SQL with psql instead (rows
+ * as `a|b`, like sqlite3), and `.dump` with pg_dump of the URL's schema. */
+export function sqlite(db, sql, { timeout = 20_000 } = {}) {
+  if (/^postgres(ql)?:\/\//.test(db)) {
+    if (sql.trim() === '.dump') {
+      return tool('pg_dump', ['--no-owner', '--schema', pgSchema(db), '-d', db], `pg_dump of schema ${pgSchema(db)}`, timeout);
+    }
+    return tool('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql], `psql "${sql}"`, timeout);
+  }
+  return tool('sqlite3', ['-cmd', '.timeout 5000', db, sql], `sqlite3 ${db} "${sql}"`, timeout);
 }
 
 /**
@@ -218,11 +246,16 @@ export class Guanxi {
    *   users                [{name, role, password?, tenant?}] added with `guanxi user add`
    *   flags                extra flags for `serve` (e.g. ['--session-ttl', '60'])
    *   allow5xx             do not fail the file when the server answered a 5xx
+   *   pgUrl                PostgreSQL mode: this database instead of GX_TEST_PG_URL
+   *   replica              PostgreSQL mode: a streaming replica of it, given to
+   *                        serve as --db-replica (with the same schema)
    */
   constructor(opts = {}) {
     this.opts = opts;
     this.dir = null;
     this.db = null;
+    this.schema = null;   // PostgreSQL mode: the schema holding this instance's data
+    this.pgBase = null;   // PostgreSQL mode: the database URL without the schema
     this.proc = null;
     this.port = 0;
     this.base = '';
@@ -244,6 +277,12 @@ export class Guanxi {
   async setupSteps() {
     this.dir = mkdtempSync(join(tmpdir(), 'gx-api-'));
     this.db = join(this.dir, 'guanxi.db');
+    if (ON_PG) {
+      // a schema of its own in the test database: lower case, unquoted
+      this.schema = `gxapi_${process.pid}_${randomBytes(4).toString('hex')}`;
+      this.pgBase = this.opts.pgUrl || PG_URL;
+      this.db = this.schemaUrl(this.pgBase);
+    }
     const o = this.opts;
     await this.cliOk(['init', '--db', this.db, '--admin-password', ADMIN_PASSWORD,
       '--tenant', o.tenant || 'acme', '--tenant-name', o.tenantName || 'Acme 公司']);
@@ -255,6 +294,11 @@ export class Guanxi {
         '--tenant', u.tenant || o.tenant || 'acme', '--db', this.db]);
     }
     await this.start(o.flags || []);
+  }
+
+  /** PostgreSQL mode: url with this instance's schema as the search path. */
+  schemaUrl(url) {
+    return `${url}${url.includes('?') ? '&' : '?'}options=-csearch_path%3D${this.schema}`;
   }
 
   /** Runs the CLI; asserts exit 0 and no sanitizer report; returns stdout. */
@@ -276,7 +320,8 @@ export class Guanxi {
   async start(flags = this.opts.flags || []) {
     assert.ok(!this.proc, 'the server is running already');
     assert.ok(existsSync(BIN), `no guanxi binary at ${BIN} (build it, or set GX_BIN)`);
-    const p = spawn(BIN, ['serve', '--db', this.db, '--listen', '127.0.0.1:0', ...flags], {
+    const replica = this.opts.replica ? ['--db-replica', this.schemaUrl(this.opts.replica)] : [];
+    const p = spawn(BIN, ['serve', '--db', this.db, ...replica, '--listen', '127.0.0.1:0', ...flags], {
       cwd: this.dir, env: { ...process.env, ...SAN_ENV }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc = p;
@@ -365,8 +410,12 @@ export class Guanxi {
       await this.stopServer();
     } finally {
       if (process.env.GX_TIMING) console.log(`# stop ${Date.now() - t0} ms`);
-      if (this.dir && !process.env.GX_KEEP && !this.problems.length) rmSync(this.dir, { recursive: true, force: true });
-      else if (this.dir) console.log(`# kept ${this.dir}`);
+      if (this.dir && !process.env.GX_KEEP && !this.problems.length) {
+        rmSync(this.dir, { recursive: true, force: true });
+        if (this.schema) await sqlite(this.pgBase, `DROP SCHEMA IF EXISTS ${this.schema} CASCADE`).catch(() => {});
+      } else if (this.dir) {
+        console.log(`# kept ${this.dir}${this.schema ? ` and schema ${this.schema}` : ''}`);
+      }
     }
   }
 

@@ -15,6 +15,9 @@ try {
     body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
   })
   const { token } = await res.json()
+  // a customer 360 page (a customer with purchases when the analytics know one)
+  const first = await (await fetch(`${server.url}/api/v1/customers?limit=1&sort=name`, { headers: { Authorization: `Bearer ${token}` } })).json()
+  if (first.items && first.items.length) PAGES.push(['customer360', `/customers/${first.items[0].id}`, true], ['customerNew', '/customers/new', true])
   for (const [name, path, auth] of PAGES) {
     const { page, context } = await newPage(browser, {})
     if (auth) await context.addCookies([{ name: 'gx_session', value: token, url: server.url }])
@@ -32,7 +35,7 @@ try {
     await page.waitForTimeout(200)
     const wire = scripts.reduce((a, s) => a + s.wire, 0)
     const raw = scripts.reduce((a, s) => a + s.bytes, 0)
-    console.log(`${name.padEnd(10)} ${String(scripts.length).padStart(2)} scripts  ${(wire / 1024).toFixed(1).padStart(6)} KB on the wire (${scripts.every((s) => s.enc === 'gzip') ? 'gzip' : 'mixed'}), ${(raw / 1024).toFixed(1)} KB unpacked, network idle after ${ms} ms`)
+    console.log(`${name.padEnd(12)} ${String(scripts.length).padStart(2)} scripts  ${(wire / 1024).toFixed(1).padStart(6)} KB on the wire (${scripts.every((s) => s.enc === 'gzip') ? 'gzip' : 'mixed'}), ${(raw / 1024).toFixed(1)} KB unpacked, network idle after ${ms} ms`)
     await context.close()
   }
 } finally {

@@ -17,6 +17,9 @@ export class ApiError extends Error {
     this.title = problem.title || ''
     this.detail = problem.detail || ''
     this.errors = Array.isArray(problem.errors) ? problem.errors : []
+    // the whole problem document: extension members such as the 409
+    // duplicate answer's "candidates"
+    this.problem = problem || {}
     this.fieldErrors = {}
     for (const e of this.errors) {
       if (e && e.field && !this.fieldErrors[e.field]) {

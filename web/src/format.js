@@ -43,6 +43,14 @@ export function formatDate(v) {
   return d ? fmt('date', { dateStyle: 'medium', timeZone: timeZone() }).format(d) : ''
 }
 
+/** A calendar day stored as YYYY-MM-DD (a birthday), without time-zone shifts. */
+export function formatDay(v) {
+  if (!v) return ''
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(v))
+  if (!m) return formatDate(v)
+  return fmt('date', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])))
+}
+
 /** "3 天前" / "3 days ago" for recent times, the date for older ones. */
 export function formatRelative(v) {
   const d = toDate(v)
@@ -60,6 +68,30 @@ export function formatRelative(v) {
 export function formatNumber(n, opts = {}) {
   if (n === null || n === undefined || n === '') return ''
   return fmt('num', opts).format(Number(n))
+}
+
+/** How many minor-unit digits a currency has (CNY 2, JPY 0). */
+export function currencyDigits(currency) {
+  const cur = currency || (session.tenant && session.tenant.currency) || 'CNY'
+  try { return fmt('num', { style: 'currency', currency: cur }).resolvedOptions().maximumFractionDigits } catch { return 2 }
+}
+
+/** Minor units → a number of major units (12345 fen → 123.45 yuan). */
+export function fromMinor(minor, currency) {
+  if (minor === null || minor === undefined || minor === '') return null
+  return Number(minor) / 10 ** currencyDigits(currency)
+}
+
+/** Major units typed by a person → integer minor units. */
+export function toMinor(major, currency) {
+  if (major === null || major === undefined || major === '' || Number.isNaN(Number(major))) return null
+  return Math.round(Number(major) * 10 ** currencyDigits(currency))
+}
+
+/** "42%" in the UI language. */
+export function formatPercent(x, digits = 0) {
+  if (x === null || x === undefined || x === '') return ''
+  return fmt('num', { style: 'percent', maximumFractionDigits: digits }).format(Number(x))
 }
 
 /** Money is integer minor units plus an ISO 4217 code (DESIGN.md). */

@@ -10,7 +10,11 @@
 //   routes   vue-router records, paths relative to the app root
 //   group    sidebar group (nav.groups.<group>), none for top-level entries
 import { markRaw, reactive } from 'vue'
-import { House as HouseIcon, User as UserIcon, UserFilled as UserFilledIcon, OfficeBuilding as OfficeBuildingIcon, Setting as SettingIcon, Key as KeyIcon, Document as DocumentIcon } from '@element-plus/icons-vue'
+import {
+  House as HouseIcon, User as UserIcon, UserFilled as UserFilledIcon, OfficeBuilding as OfficeBuildingIcon,
+  Setting as SettingIcon, Key as KeyIcon, Document as DocumentIcon, Box as BoxIcon, Files as FilesIcon,
+  List as ListIcon, Switch as SwitchIcon,
+} from '@element-plus/icons-vue'
 import { api, ApiError } from './api.js'
 import { can } from './session.js'
 
@@ -22,7 +26,18 @@ export const modules = [
   {
     key: 'customers', icon: markRaw(OfficeBuildingIcon), path: '/customers', perm: 'customers.read',
     probe: '/customers',
-    routes: [{ path: 'customers', name: 'customers', component: () => import('./pages/customers/CustomersPage.vue') }],
+    routes: [
+      { path: 'customers', name: 'customers', component: () => import('./pages/customers/CustomersPage.vue') },
+      { path: 'customers/new', name: 'customerNew', component: () => import('./pages/customers/CustomerFormPage.vue') },
+      { path: 'customers/:id(\\d+)', name: 'customer', component: () => import('./pages/customers/CustomerPage.vue'), props: true },
+      { path: 'customers/:id(\\d+)/edit', name: 'customerEdit', component: () => import('./pages/customers/CustomerFormPage.vue'), props: true },
+    ],
+  },
+  {
+    // the customer pool (公海): unassigned customers that reps claim
+    key: 'pool', icon: markRaw(BoxIcon), path: '/customers/pool', perm: 'customers.read',
+    probe: '/customers',
+    routes: [{ path: 'customers/pool', name: 'pool', component: () => import('./pages/customers/PoolPage.vue') }],
   },
   {
     key: 'users', group: 'admin', icon: markRaw(UserIcon), path: '/admin/users', perm: 'users.read',
@@ -35,6 +50,21 @@ export const modules = [
   {
     key: 'tenant', group: 'admin', icon: markRaw(SettingIcon), path: '/admin/tenant', perm: 'admin.tenant',
     routes: [{ path: 'admin/tenant', name: 'tenant', component: () => import('./pages/admin/TenantPage.vue') }],
+  },
+  {
+    key: 'customFields', group: 'admin', icon: markRaw(FilesIcon), path: '/admin/custom-fields', perm: 'custom_fields.write',
+    probe: '/custom-fields',
+    routes: [{ path: 'admin/custom-fields', name: 'customFields', component: () => import('./pages/admin/CustomFieldsPage.vue') }],
+  },
+  {
+    key: 'optionLists', group: 'admin', icon: markRaw(ListIcon), path: '/admin/option-lists', perm: 'option_values.write',
+    probe: '/option-values',
+    routes: [{ path: 'admin/option-lists', name: 'optionLists', component: () => import('./pages/admin/OptionListsPage.vue') }],
+  },
+  {
+    key: 'handover', group: 'admin', icon: markRaw(SwitchIcon), path: '/admin/handover', perm: 'admin.handover',
+    probe: '/customers',
+    routes: [{ path: 'admin/handover', name: 'handover', component: () => import('./pages/admin/HandoverPage.vue') }],
   },
   {
     key: 'apiKeys', group: 'admin', icon: markRaw(KeyIcon), path: '/admin/api-keys', perm: 'admin.api_keys',
@@ -51,14 +81,19 @@ const available = reactive({})
 
 /** Asks each probed module's API once per session whether it exists. */
 export async function probeModules() {
-  await Promise.all(modules.filter((m) => m.probe).map(async (m) => {
+  // one request per API path, however many modules share it
+  const paths = {}
+  for (const m of modules) if (m.probe) (paths[m.probe] || (paths[m.probe] = [])).push(m.key)
+  await Promise.all(Object.entries(paths).map(async ([path, keys]) => {
+    let ok
     try {
-      await api.get(m.probe, { limit: 1 }, { noAuthRedirect: true })
-      available[m.key] = true
+      await api.get(path, { limit: 1 }, { noAuthRedirect: true })
+      ok = true
     } catch (e) {
       // 403 means the module exists but this role may not see it (can() hides it)
-      available[m.key] = !(e instanceof ApiError && (e.status === 404 || e.status === 405 || e.status === 0))
+      ok = !(e instanceof ApiError && (e.status === 404 || e.status === 405 || e.status === 0))
     }
+    for (const k of keys) available[k] = ok
   }))
 }
 

@@ -6,6 +6,8 @@ import { api } from './api.js'
 const NAMERS = {
   users: (r) => r.display_name || r.username,
   teams: (r) => r.name,
+  customers: (r) => r.name,
+  contacts: (r) => r.name,
 }
 const names = reactive({})
 const queued = {}

@@ -58,8 +58,10 @@ export function clearSession() {
 // Mirror of src/crm/perm.c: "*" is everything, "*.read" every read except admin.*.
 const GRANTS = {
   admin: ['*'],
-  manager: ['*.read', 'customers.write', 'contacts.write', 'activities.write', 'tasks.write', 'deals.write', 'transactions.write'],
-  sales: ['*.read', 'customers.write', 'contacts.write', 'activities.write', 'tasks.write', 'deals.write'],
+  manager: ['*.read', 'customers.write', 'contacts.write', 'activities.write', 'relationships.write',
+    'customers.merge', 'customers.pool', 'tasks.write', 'deals.write', 'transactions.write', 'analytics.refit'],
+  sales: ['*.read', 'customers.write', 'contacts.write', 'activities.write', 'relationships.write',
+    'customers.pool', 'tasks.write', 'deals.write'],
   service: ['*.read', 'customers.write', 'contacts.write', 'activities.write', 'tasks.write', 'cases.write'],
   marketing: ['*.read', 'customers.write', 'contacts.write', 'activities.write', 'campaigns.write', 'segments.write'],
   readonly: ['*.read'],

@@ -1,0 +1,781 @@
+/* stats.c — per-customer statistics: the incremental path (one transaction
+ * at a time, in the writer's transaction), the per-customer recompute (edits,
+ * deletes) and the tenant rebuild, which share one aggregator. */
+#include "analytics/stats.h"
+
+#include "analytics/analytics.h"
+#include "analytics/calendar.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY_MS 86400000LL
+
+/* ---- helpers ------------------------------------------------------------------------ */
+
+static void bind_opt_str(struct gx_stmt *st, int i, const char *s)
+{
+	if (s && *s)
+		gx_stmt_bind_str(st, i, s);
+	else
+		gx_stmt_bind_null(st, i);
+}
+
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static int step_done(struct gx_stmt *st)
+{
+	int rc = gx_stmt_step(st);
+	gx_stmt_reset(st);
+	return rc < 0 ? rc : 0;
+}
+
+int gx_tenant_zone(struct gx_conn *c, int64_t tenant_id, char *zone, size_t zcap, char *currency,
+		   size_t ccap)
+{
+	copy_text(zone, zcap, "UTC");
+	copy_text(currency, ccap, "CNY");
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, "SELECT time_zone, currency FROM tenants WHERE id = ?", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, tenant_id);
+	rc = gx_stmt_step(st);
+	if (rc == GX_ROW) {
+		if (gx_stmt_col_text(st, 0))
+			copy_text(zone, zcap, gx_stmt_col_text(st, 0));
+		if (gx_stmt_col_text(st, 1))
+			copy_text(currency, ccap, gx_stmt_col_text(st, 1));
+	}
+	gx_stmt_reset(st);
+	return rc < 0 ? rc : 0;
+}
+
+int gx_stats_begin(struct gx_ctx *ctx, struct gx_conn *c, struct gx_stats_batch *b)
+{
+	memset(b, 0, sizeof *b);
+	b->ctx = ctx;
+	b->c = c;
+	char zone[64];
+	int rc = gx_tenant_zone(c, ctx->tenant_id, zone, sizeof zone, b->tenant_currency, sizeof b->tenant_currency);
+	if (!rc)
+		rc = gx_tz_open(zone, &b->tz);
+	return rc;
+}
+
+int gx_stats_touch(struct gx_stats_batch *b, int64_t customer_id)
+{
+	if (b->ndirty && b->dirty[b->ndirty - 1] == customer_id)
+		return 0;
+	if (b->ndirty == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		int64_t *d = realloc(b->dirty, cap * sizeof *d);
+		if (!d)
+			return GX_ENOMEM;
+		b->dirty = d;
+		b->cap = cap;
+	}
+	b->dirty[b->ndirty++] = customer_id;
+	return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+size_t gx_stats_touched(struct gx_stats_batch *b)
+{
+	if (b->ndirty) {
+		qsort(b->dirty, b->ndirty, sizeof *b->dirty, cmp_i64);
+		size_t n = 0;
+		for (size_t i = 0; i < b->ndirty; i++)
+			if (!n || b->dirty[n - 1] != b->dirty[i])
+				b->dirty[n++] = b->dirty[i];
+		b->ndirty = n;
+	}
+	return b->ndirty;
+}
+
+int gx_stats_end(struct gx_stats_batch *b, int rc)
+{
+	if (!rc && gx_stats_touched(b))
+		rc = gx_analytics_score_customers(b->ctx, b->c, b->tz, b->dirty, b->ndirty);
+	free(b->dirty);
+	gx_tz_close(b->tz);
+	memset(b, 0, sizeof *b);
+	return rc;
+}
+
+/* ---- the purchase part of a statistics row -------------------------------------------- */
+
+struct srow {
+	bool exists;
+	char currency[8];
+	int64_t tx_count, purchase_count, revenue, purchase_amount, first_day_amount, cost;
+	bool has_first;
+	int64_t first_day, last_day;
+	char first_at[40], last_at[40];
+};
+
+static int srow_load(struct gx_stats_batch *b, int64_t cid, struct srow *r)
+{
+	memset(r, 0, sizeof *r);
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(b->c,
+		"SELECT currency, transaction_count, purchase_count, revenue, purchase_amount, first_day_amount, cost, "
+		"first_purchase_at, last_purchase_at, first_purchase_day, last_purchase_day FROM customer_stats "
+		"WHERE tenant_id = ? AND customer_id = ?", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+	gx_stmt_bind_int64(st, 2, cid);
+	rc = gx_stmt_step(st);
+	if (rc == GX_ROW) {
+		r->exists = true;
+		copy_text(r->currency, sizeof r->currency, gx_stmt_col_text(st, 0));
+		r->tx_count = gx_stmt_col_int64(st, 1);
+		r->purchase_count = gx_stmt_col_int64(st, 2);
+		r->revenue = gx_stmt_col_int64(st, 3);
+		r->purchase_amount = gx_stmt_col_int64(st, 4);
+		r->first_day_amount = gx_stmt_col_int64(st, 5);
+		r->cost = gx_stmt_col_int64(st, 6);
+		r->has_first = gx_stmt_col_type(st, 9) != GX_COL_NULL;
+		if (r->has_first) {
+			copy_text(r->first_at, sizeof r->first_at, gx_stmt_col_text(st, 7));
+			copy_text(r->last_at, sizeof r->last_at, gx_stmt_col_text(st, 8));
+			r->first_day = gx_stmt_col_int64(st, 9);
+			r->last_day = gx_stmt_col_int64(st, 10);
+		}
+		rc = 0;
+	}
+	gx_stmt_reset(st);
+	return rc < 0 ? rc : 0;
+}
+
+/* Writes the purchase columns (the service columns keep their values, or
+ * start at zero on a new row). */
+static int srow_save(struct gx_stats_batch *b, int64_t cid, const struct srow *r)
+{
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(b->c,
+		"INSERT INTO customer_stats (tenant_id, customer_id, currency, transaction_count, purchase_count, "
+		"repeat_count, revenue, purchase_amount, first_day_amount, cost, gross_margin, first_purchase_at, "
+		"last_purchase_at, first_purchase_day, last_purchase_day, first_purchase_month, updated_at) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+		"ON CONFLICT (tenant_id, customer_id) DO UPDATE SET currency = excluded.currency, "
+		"transaction_count = excluded.transaction_count, purchase_count = excluded.purchase_count, "
+		"repeat_count = excluded.repeat_count, revenue = excluded.revenue, "
+		"purchase_amount = excluded.purchase_amount, first_day_amount = excluded.first_day_amount, "
+		"cost = excluded.cost, gross_margin = excluded.gross_margin, "
+		"first_purchase_at = excluded.first_purchase_at, last_purchase_at = excluded.last_purchase_at, "
+		"first_purchase_day = excluded.first_purchase_day, last_purchase_day = excluded.last_purchase_day, "
+		"first_purchase_month = excluded.first_purchase_month, updated_at = excluded.updated_at", &st);
+	if (rc)
+		return rc;
+	char now[40], month[8] = "";
+	gx_time_iso(gx_now_ms(), now, sizeof now);
+	if (r->has_first)
+		gx_day_month(r->first_day, month, sizeof month);
+	int k = 1;
+	gx_stmt_bind_int64(st, k++, b->ctx->tenant_id);
+	gx_stmt_bind_int64(st, k++, cid);
+	bind_opt_str(st, k++, r->currency);
+	gx_stmt_bind_int64(st, k++, r->tx_count);
+	gx_stmt_bind_int64(st, k++, r->purchase_count);
+	gx_stmt_bind_int64(st, k++, r->purchase_count > 1 ? r->purchase_count - 1 : 0);
+	gx_stmt_bind_int64(st, k++, r->revenue);
+	gx_stmt_bind_int64(st, k++, r->purchase_amount);
+	gx_stmt_bind_int64(st, k++, r->first_day_amount);
+	gx_stmt_bind_int64(st, k++, r->cost);
+	gx_stmt_bind_int64(st, k++, r->revenue - r->cost);
+	if (r->has_first) {
+		gx_stmt_bind_str(st, k++, r->first_at);
+		gx_stmt_bind_str(st, k++, r->last_at);
+		gx_stmt_bind_int64(st, k++, r->first_day);
+		gx_stmt_bind_int64(st, k++, r->last_day);
+		gx_stmt_bind_str(st, k++, month);
+	} else {
+		for (int i = 0; i < 5; i++)
+			gx_stmt_bind_null(st, k++);
+	}
+	gx_stmt_bind_str(st, k++, now);
+	return step_done(st);
+}
+
+/* ---- the service part: activities and the relationship team ------------------------- */
+
+int gx_stats_refresh_service(struct gx_stats_batch *b, int64_t cid)
+{
+	struct gx_stmt *st;
+	int64_t count = 0, cost = 0, breadth = 0;
+	char last[40] = "";
+	int rc = gx_conn_prepare(b->c,
+		"SELECT count(*), COALESCE(sum(cost), 0), max(CASE WHEN channel <> 'other' THEN occurred_at END) "
+		"FROM activities WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+	gx_stmt_bind_int64(st, 2, cid);
+	rc = gx_stmt_step(st);
+	if (rc == GX_ROW) {
+		count = gx_stmt_col_int64(st, 0);
+		cost = gx_stmt_col_int64(st, 1);
+		copy_text(last, sizeof last, gx_stmt_col_text(st, 2));
+	}
+	gx_stmt_reset(st);
+	if (rc < 0)
+		return rc;
+	rc = gx_conn_prepare(b->c, "SELECT count(*) FROM relationships WHERE tenant_id = ? AND customer_id = ? "
+				   "AND deleted_at IS NULL", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+	gx_stmt_bind_int64(st, 2, cid);
+	rc = gx_stmt_step(st);
+	if (rc == GX_ROW)
+		breadth = gx_stmt_col_int64(st, 0);
+	gx_stmt_reset(st);
+	if (rc < 0)
+		return rc;
+	rc = gx_conn_prepare(b->c,
+		"INSERT INTO customer_stats (tenant_id, customer_id, activity_count, cost_to_serve, last_contact_at, "
+		"relationship_breadth, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+		"ON CONFLICT (tenant_id, customer_id) DO UPDATE SET activity_count = excluded.activity_count, "
+		"cost_to_serve = excluded.cost_to_serve, last_contact_at = excluded.last_contact_at, "
+		"relationship_breadth = excluded.relationship_breadth, updated_at = excluded.updated_at", &st);
+	if (rc)
+		return rc;
+	char now[40];
+	gx_time_iso(gx_now_ms(), now, sizeof now);
+	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+	gx_stmt_bind_int64(st, 2, cid);
+	gx_stmt_bind_int64(st, 3, count);
+	gx_stmt_bind_int64(st, 4, cost);
+	bind_opt_str(st, 5, last);
+	gx_stmt_bind_int64(st, 6, breadth);
+	gx_stmt_bind_str(st, 7, now);
+	rc = step_done(st);
+	if (!rc)
+		rc = gx_stats_touch(b, cid);
+	return rc;
+}
+
+/* ---- incremental: one new transaction ------------------------------------------------------ */
+
+static int month_add(struct gx_stats_batch *b, int64_t cid, const char *month, int64_t revenue, int64_t purchases,
+		     int64_t transactions)
+{
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(b->c,
+		"INSERT INTO customer_months (tenant_id, customer_id, month, revenue, purchases, transactions) "
+		"VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, customer_id, month) DO UPDATE SET "
+		"revenue = customer_months.revenue + excluded.revenue, "
+		"purchases = customer_months.purchases + excluded.purchases, "
+		"transactions = customer_months.transactions + excluded.transactions", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+	gx_stmt_bind_int64(st, 2, cid);
+	gx_stmt_bind_str(st, 3, month);
+	gx_stmt_bind_int64(st, 4, revenue);
+	gx_stmt_bind_int64(st, 5, purchases);
+	gx_stmt_bind_int64(st, 6, transactions);
+	return step_done(st);
+}
+
+static int product_add(struct gx_stats_batch *b, int64_t cid, const char *product, const char *category,
+		       int64_t quantity, int64_t revenue, int64_t purchases, const char *last_at)
+{
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(b->c,
+		"INSERT INTO customer_products (tenant_id, customer_id, product, category, quantity, revenue, purchases, "
+		"last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, customer_id, product) DO UPDATE SET "
+		"quantity = customer_products.quantity + excluded.quantity, "
+		"revenue = customer_products.revenue + excluded.revenue, "
+		"purchases = customer_products.purchases + excluded.purchases, "
+		"last_at = CASE WHEN excluded.last_at > customer_products.last_at THEN excluded.last_at "
+		"ELSE customer_products.last_at END, "
+		"category = CASE WHEN customer_products.category IS NULL OR excluded.category > customer_products.category "
+		"THEN excluded.category ELSE customer_products.category END", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+	gx_stmt_bind_int64(st, 2, cid);
+	gx_stmt_bind_str(st, 3, product);
+	bind_opt_str(st, 4, category);
+	gx_stmt_bind_int64(st, 5, quantity);
+	gx_stmt_bind_int64(st, 6, revenue);
+	gx_stmt_bind_int64(st, 7, purchases);
+	gx_stmt_bind_str(st, 8, last_at);
+	return step_done(st);
+}
+
+/* Whether another live purchase of the customer falls on local day `day`. */
+static int other_purchase_that_day(struct gx_stats_batch *b, int64_t cid, int64_t tx_id, int64_t day, bool *found)
+{
+	char from[40], to[40];
+	gx_time_iso(gx_tz_day_start(b->tz, day), from, sizeof from);
+	gx_time_iso(gx_tz_day_start(b->tz, day + 1), to, sizeof to);
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(b->c,
+		"SELECT 1 FROM transactions WHERE tenant_id = ? AND customer_id = ? AND occurred_at >= ? AND "
+		"occurred_at < ? AND id <> ? AND amount > 0 AND deleted_at IS NULL LIMIT 1", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+	gx_stmt_bind_int64(st, 2, cid);
+	gx_stmt_bind_str(st, 3, from);
+	gx_stmt_bind_str(st, 4, to);
+	gx_stmt_bind_int64(st, 5, tx_id);
+	rc = gx_stmt_step(st);
+	*found = rc == GX_ROW;
+	gx_stmt_reset(st);
+	return rc < 0 ? rc : 0;
+}
+
+int gx_stats_add(struct gx_stats_batch *b, const struct gx_tx *t)
+{
+	int64_t day = gx_tz_day(b->tz, t->at_ms);
+	struct srow r;
+	int rc = srow_load(b, t->customer_id, &r);
+	bool positive = t->amount > 0, same_day = false;
+	if (!rc && positive)
+		rc = other_purchase_that_day(b, t->customer_id, t->id, day, &same_day);
+	if (rc)
+		return rc;
+	copy_text(r.currency, sizeof r.currency, t->currency);
+	r.tx_count++;
+	r.revenue += t->amount;
+	if (t->has_cost)
+		r.cost += t->cost;
+	if (positive) {
+		r.purchase_amount += t->amount;
+		if (!same_day)
+			r.purchase_count++;
+		if (!r.has_first || day < r.first_day) {
+			if (!r.has_first) {
+				r.last_day = day;
+				copy_text(r.last_at, sizeof r.last_at, t->occurred_at);
+			}
+			r.has_first = true;
+			r.first_day = day;
+			r.first_day_amount = t->amount;
+			copy_text(r.first_at, sizeof r.first_at, t->occurred_at);
+		} else if (day == r.first_day) {
+			r.first_day_amount += t->amount;
+			if (strcmp(t->occurred_at, r.first_at) < 0)
+				copy_text(r.first_at, sizeof r.first_at, t->occurred_at);
+		}
+		if (day > r.last_day || (day == r.last_day && strcmp(t->occurred_at, r.last_at) > 0)) {
+			r.last_day = day;
+			copy_text(r.last_at, sizeof r.last_at, t->occurred_at);
+		}
+	}
+	bool was_new = !r.exists;
+	rc = srow_save(b, t->customer_id, &r);
+	/* a new row starts with the service part as it stands */
+	if (!rc && was_new)
+		rc = gx_stats_refresh_service(b, t->customer_id);
+	char month[8];
+	gx_day_month(day, month, sizeof month);
+	if (!rc)
+		rc = month_add(b, t->customer_id, month, t->amount, positive, 1);
+	if (!rc && t->product && *t->product)
+		rc = product_add(b, t->customer_id, t->product, t->category, t->has_quantity ? t->quantity : 0,
+				 t->amount, positive, t->occurred_at);
+	if (!rc)
+		rc = gx_stats_touch(b, t->customer_id);
+	return rc;
+}
+
+/* ---- the aggregator: a customer's transactions in time order ---------------------------- */
+
+struct magg {
+	char month[8];
+	int64_t revenue, purchases, transactions;
+};
+
+struct pagg {
+	char *product, *category;
+	int64_t quantity, revenue, purchases;
+	char last_at[40];
+};
+
+struct cagg {
+	int64_t customer_id;
+	struct srow r;
+	int64_t last_purchase_day_seen;
+	bool any_purchase;
+	struct magg *months;
+	size_t nmonths, cmonths;
+	struct pagg *products;
+	size_t nproducts, cproducts;
+};
+
+static void cagg_reset(struct cagg *a, int64_t cid)
+{
+	for (size_t i = 0; i < a->nproducts; i++) {
+		free(a->products[i].product);
+		free(a->products[i].category);
+	}
+	a->nproducts = a->nmonths = 0;
+	a->customer_id = cid;
+	memset(&a->r, 0, sizeof a->r);
+	a->any_purchase = false;
+}
+
+static void cagg_free(struct cagg *a)
+{
+	cagg_reset(a, 0);
+	free(a->months);
+	free(a->products);
+}
+
+/* Adds one row; rows come in (occurred_at, id) order. */
+static int cagg_row(struct cagg *a, struct gx_tz *tz, const struct gx_tx *t)
+{
+	int64_t day = gx_tz_day(tz, t->at_ms);
+	struct srow *r = &a->r;
+	copy_text(r->currency, sizeof r->currency, t->currency);
+	r->tx_count++;
+	r->revenue += t->amount;
+	if (t->has_cost)
+		r->cost += t->cost;
+	if (t->amount > 0) {
+		r->purchase_amount += t->amount;
+		if (!a->any_purchase || day != a->last_purchase_day_seen)
+			r->purchase_count++;
+		if (!a->any_purchase) {
+			r->has_first = true;
+			r->first_day = day;
+			copy_text(r->first_at, sizeof r->first_at, t->occurred_at);
+		}
+		if (day == r->first_day)
+			r->first_day_amount += t->amount;
+		r->last_day = day;
+		copy_text(r->last_at, sizeof r->last_at, t->occurred_at);
+		a->any_purchase = true;
+		a->last_purchase_day_seen = day;
+	}
+	char month[8];
+	gx_day_month(day, month, sizeof month);
+	if (!a->nmonths || strcmp(a->months[a->nmonths - 1].month, month) != 0) {
+		if (a->nmonths == a->cmonths) {
+			size_t cap = a->cmonths ? a->cmonths * 2 : 16;
+			struct magg *m = realloc(a->months, cap * sizeof *m);
+			if (!m)
+				return GX_ENOMEM;
+			a->months = m;
+			a->cmonths = cap;
+		}
+		struct magg *m = &a->months[a->nmonths++];
+		memset(m, 0, sizeof *m);
+		copy_text(m->month, sizeof m->month, month);
+	}
+	struct magg *m = &a->months[a->nmonths - 1];
+	m->revenue += t->amount;
+	m->purchases += t->amount > 0;
+	m->transactions++;
+	if (t->product && *t->product) {
+		if (a->nproducts == a->cproducts) {
+			size_t cap = a->cproducts ? a->cproducts * 2 : 16;
+			struct pagg *p = realloc(a->products, cap * sizeof *p);
+			if (!p)
+				return GX_ENOMEM;
+			a->products = p;
+			a->cproducts = cap;
+		}
+		struct pagg *p = &a->products[a->nproducts++];
+		memset(p, 0, sizeof *p);
+		p->product = strdup(t->product);
+		p->category = t->category && *t->category ? strdup(t->category) : NULL;
+		if (!p->product) {
+			a->nproducts--;
+			free(p->category);
+			return GX_ENOMEM;
+		}
+		p->quantity = t->has_quantity ? t->quantity : 0;
+		p->revenue = t->amount;
+		p->purchases = t->amount > 0;
+		copy_text(p->last_at, sizeof p->last_at, t->occurred_at);
+	}
+	return 0;
+}
+
+static int by_product(const void *x, const void *y)
+{
+	return strcmp(((const struct pagg *)x)->product, ((const struct pagg *)y)->product);
+}
+
+/* Writes the aggregate of one customer: months and products are inserted
+ * (the caller removed the old ones), the purchase columns upserted. */
+static int cagg_write(struct gx_stats_batch *b, struct cagg *a)
+{
+	int rc = srow_save(b, a->customer_id, &a->r);
+	for (size_t i = 0; !rc && i < a->nmonths; i++)
+		rc = month_add(b, a->customer_id, a->months[i].month, a->months[i].revenue, a->months[i].purchases,
+			       a->months[i].transactions);
+	if (!rc && a->nproducts) {
+		/* one row per product: rows in time order, merged by name */
+		qsort(a->products, a->nproducts, sizeof *a->products, by_product);
+		for (size_t i = 0; !rc && i < a->nproducts;) {
+			struct pagg sum = a->products[i];
+			size_t j = i + 1;
+			for (; j < a->nproducts && strcmp(a->products[j].product, sum.product) == 0; j++) {
+				const struct pagg *p = &a->products[j];
+				sum.quantity += p->quantity;
+				sum.revenue += p->revenue;
+				sum.purchases += p->purchases;
+				if (strcmp(p->last_at, sum.last_at) > 0)
+					memcpy(sum.last_at, p->last_at, sizeof sum.last_at);
+				if (p->category && (!sum.category || strcmp(p->category, sum.category) > 0))
+					sum.category = p->category;
+			}
+			rc = product_add(b, a->customer_id, sum.product, sum.category, sum.quantity, sum.revenue,
+					 sum.purchases, sum.last_at);
+			i = j;
+		}
+	}
+	return rc;
+}
+
+/* Reads the current row of a transactions SELECT (columns: id, customer_id,
+ * occurred_at, amount, cost, currency, product, category, quantity). The
+ * strings stay valid until the next step. */
+static int tx_from_row(struct gx_stmt *st, struct gx_tx *t)
+{
+	memset(t, 0, sizeof *t);
+	t->id = gx_stmt_col_int64(st, 0);
+	t->customer_id = gx_stmt_col_int64(st, 1);
+	t->occurred_at = gx_stmt_col_text(st, 2);
+	if (!t->occurred_at || gx_time_parse(t->occurred_at, &t->at_ms))
+		return GX_EINVAL;
+	t->amount = gx_stmt_col_int64(st, 3);
+	t->has_cost = gx_stmt_col_type(st, 4) != GX_COL_NULL;
+	t->cost = t->has_cost ? gx_stmt_col_int64(st, 4) : 0;
+	t->currency = gx_stmt_col_text(st, 5);
+	t->product = gx_stmt_col_text(st, 6);
+	t->category = gx_stmt_col_text(st, 7);
+	t->has_quantity = gx_stmt_col_type(st, 8) != GX_COL_NULL;
+	t->quantity = t->has_quantity ? gx_stmt_col_int64(st, 8) : 0;
+	return 0;
+}
+
+static int delete_rows(struct gx_stats_batch *b, const char *sql, int64_t cid)
+{
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(b->c, sql, &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+	if (cid)
+		gx_stmt_bind_int64(st, 2, cid);
+	return step_done(st);
+}
+
+int gx_stats_recompute(struct gx_stats_batch *b, int64_t cid)
+{
+	int rc = delete_rows(b, "DELETE FROM customer_months WHERE tenant_id = ? AND customer_id = ?", cid);
+	if (!rc)
+		rc = delete_rows(b, "DELETE FROM customer_products WHERE tenant_id = ? AND customer_id = ?", cid);
+	struct gx_stmt *st = NULL;
+	if (!rc)
+		rc = gx_conn_prepare(b->c,
+			"SELECT id, customer_id, occurred_at, amount, cost, currency, product, category, quantity "
+			"FROM transactions WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL "
+			"ORDER BY occurred_at, id", &st);
+	if (rc)
+		return rc;
+	struct cagg a = {0};
+	cagg_reset(&a, cid);
+	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+	gx_stmt_bind_int64(st, 2, cid);
+	struct gx_tx t;
+	while ((rc = gx_stmt_step(st)) == GX_ROW) {
+		rc = tx_from_row(st, &t);
+		if (!rc)
+			rc = cagg_row(&a, b->tz, &t);
+		if (rc)
+			break;
+	}
+	gx_stmt_reset(st);
+	rc = rc < 0 ? rc : 0;
+	if (!rc)
+		rc = cagg_write(b, &a);
+	cagg_free(&a);
+	if (!rc)
+		rc = gx_stats_refresh_service(b, cid);
+	return rc;
+}
+
+/* ---- hooks of activities and relationships ---------------------------------------------------- */
+
+static int service_written(struct gx_ctx *ctx, struct gx_conn *c, const json_t *before, const json_t *after)
+{
+	struct gx_stats_batch b;
+	int rc = gx_stats_begin(ctx, c, &b);
+	int64_t now_cid = json_integer_value(json_object_get(after, "customer_id"));
+	int64_t old_cid = json_integer_value(json_object_get(before, "customer_id"));
+	if (!rc && now_cid)
+		rc = gx_stats_refresh_service(&b, now_cid);
+	if (!rc && old_cid && old_cid != now_cid)
+		rc = gx_stats_refresh_service(&b, old_cid);
+	return gx_stats_end(&b, rc);
+}
+
+int gx_stats_activity_written(struct gx_ctx *ctx, struct gx_conn *c, const json_t *before, const json_t *after)
+{
+	return service_written(ctx, c, before, after);
+}
+
+int gx_stats_relationship_written(struct gx_ctx *ctx, struct gx_conn *c, const json_t *before,
+				  const json_t *after)
+{
+	return service_written(ctx, c, before, after);
+}
+
+/* ---- rebuild ---------------------------------------------------------------------------------- */
+
+static int rebuild_service(struct gx_stats_batch *b)
+{
+	/* activities, then teams, grouped per customer in one pass each */
+	static const char *const sql[] = {
+		"SELECT customer_id, count(*), COALESCE(sum(cost), 0), max(CASE WHEN channel <> 'other' THEN occurred_at END) "
+		"FROM activities WHERE tenant_id = ? AND deleted_at IS NULL GROUP BY customer_id",
+		"SELECT customer_id, count(*) FROM relationships WHERE tenant_id = ? AND deleted_at IS NULL GROUP BY customer_id",
+	};
+	static const char *const upsert[] = {
+		"INSERT INTO customer_stats (tenant_id, customer_id, activity_count, cost_to_serve, last_contact_at, "
+		"updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, customer_id) DO UPDATE SET "
+		"activity_count = excluded.activity_count, cost_to_serve = excluded.cost_to_serve, "
+		"last_contact_at = excluded.last_contact_at, updated_at = excluded.updated_at",
+		"INSERT INTO customer_stats (tenant_id, customer_id, relationship_breadth, updated_at) VALUES (?, ?, ?, ?) "
+		"ON CONFLICT (tenant_id, customer_id) DO UPDATE SET relationship_breadth = excluded.relationship_breadth, "
+		"updated_at = excluded.updated_at",
+	};
+	char now[40];
+	gx_time_iso(gx_now_ms(), now, sizeof now);
+	int rc = 0;
+	for (int k = 0; !rc && k < 2; k++) {
+		struct gx_stmt *sel;
+		rc = gx_conn_prepare(b->c, sql[k], &sel);
+		if (rc)
+			break;
+		gx_stmt_bind_int64(sel, 1, b->ctx->tenant_id);
+		while ((rc = gx_stmt_step(sel)) == GX_ROW) {
+			struct gx_stmt *st;
+			rc = gx_conn_prepare(b->c, upsert[k], &st);
+			if (rc)
+				break;
+			int i = 1;
+			int64_t cid = gx_stmt_col_int64(sel, 0);
+			gx_stmt_bind_int64(st, i++, b->ctx->tenant_id);
+			gx_stmt_bind_int64(st, i++, cid);
+			gx_stmt_bind_int64(st, i++, gx_stmt_col_int64(sel, 1));
+			if (k == 0) {
+				gx_stmt_bind_int64(st, i++, gx_stmt_col_int64(sel, 2));
+				bind_opt_str(st, i++, gx_stmt_col_text(sel, 3));
+			}
+			gx_stmt_bind_str(st, i++, now);
+			rc = step_done(st);
+			if (rc)
+				break;
+		}
+		gx_stmt_reset(sel);
+		rc = rc < 0 ? rc : 0;
+	}
+	return rc;
+}
+
+int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers)
+{
+	*customers = 0;
+	struct gx_arena arena;
+	gx_arena_init(&arena, 0);
+	struct gx_ctx ctx = {.store = s, .arena = &arena, .tenant_id = tenant_id};
+	struct gx_conn *c;
+	int rc = gx_store_writer(s, &c);
+	if (rc) {
+		gx_arena_free(&arena);
+		return rc;
+	}
+	rc = gx_conn_begin(c);
+	struct gx_stats_batch b = {0};
+	if (!rc)
+		rc = gx_stats_begin(&ctx, c, &b);
+	static const char *const wipe[] = {
+		"DELETE FROM customer_stats WHERE tenant_id = ?",
+		"DELETE FROM customer_months WHERE tenant_id = ?",
+		"DELETE FROM customer_products WHERE tenant_id = ?",
+	};
+	for (int i = 0; !rc && i < 3; i++)
+		rc = delete_rows(&b, wipe[i], 0);
+	struct gx_stmt *st = NULL;
+	if (!rc)
+		rc = gx_conn_prepare(c,
+			"SELECT id, customer_id, occurred_at, amount, cost, currency, product, category, quantity "
+			"FROM transactions WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY customer_id, occurred_at, id", &st);
+	struct cagg a = {0};
+	if (!rc) {
+		gx_stmt_bind_int64(st, 1, tenant_id);
+		struct gx_tx t;
+		while ((rc = gx_stmt_step(st)) == GX_ROW) {
+			rc = tx_from_row(st, &t);
+			if (rc)
+				break;
+			if (t.customer_id != a.customer_id) {
+				if (a.customer_id)
+					rc = cagg_write(&b, &a);
+				cagg_reset(&a, t.customer_id);
+			}
+			if (!rc)
+				rc = cagg_row(&a, b.tz, &t);
+			if (rc)
+				break;
+		}
+		gx_stmt_reset(st);
+		rc = rc < 0 ? rc : 0;
+		if (!rc && a.customer_id)
+			rc = cagg_write(&b, &a);
+	}
+	cagg_free(&a);
+	if (!rc)
+		rc = rebuild_service(&b);
+	/* the scores come from the full pass below, not per customer */
+	b.ndirty = 0;
+	rc = gx_stats_end(&b, rc);
+	if (!rc)
+		rc = gx_conn_commit(c);
+	gx_store_release(c);
+	if (!rc) {
+		struct gx_stmt *cnt;
+		rc = gx_store_reader(s, &c);
+		if (!rc) {
+			rc = gx_conn_prepare(c, "SELECT count(*) FROM customer_stats WHERE tenant_id = ?", &cnt);
+			if (!rc) {
+				gx_stmt_bind_int64(cnt, 1, tenant_id);
+				if (gx_stmt_step(cnt) == GX_ROW)
+					*customers = gx_stmt_col_int64(cnt, 0);
+				gx_stmt_reset(cnt);
+			}
+			gx_store_release(c);
+		}
+	}
+	if (!rc) {
+		json_t *summary = NULL;
+		rc = gx_analytics_score_all(s, tenant_id, &summary);
+		json_decref(summary);
+	}
+	gx_arena_free(&arena);
+	return rc;
+}

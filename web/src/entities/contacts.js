@@ -1,0 +1,25 @@
+// The contacts entity (src/crm/customer.c contact_fields): people at a customer.
+export default {
+  resource: 'contacts',
+  perm: { read: 'contacts.read', write: 'contacts.write' },
+  title: (r) => (r ? r.name : ''),
+  sorts: ['name'],
+  customFields: true,
+  fields: [
+    { name: 'customer_id', type: 'ref', ref: 'customers', createOnly: true },
+    { name: 'name', type: 'text', required: true, max: 100 },
+    { name: 'title', type: 'text', max: 100 },
+    { name: 'department', type: 'text', max: 100 },
+    { name: 'mobile', type: 'phone', max: 40 },
+    { name: 'phone', type: 'phone', max: 40 },
+    { name: 'email', type: 'email', max: 254 },
+    { name: 'wechat', type: 'text', max: 100 },
+    { name: 'birthday', type: 'date' },
+    { name: 'is_primary', type: 'bool' },
+    { name: 'consent_email', type: 'bool' },
+    { name: 'consent_sms', type: 'bool' },
+    { name: 'consent_phone', type: 'bool' },
+    { name: 'preferences', type: 'textarea', max: 2000 },
+    { name: 'notes', type: 'textarea', max: 5000 },
+  ],
+}
