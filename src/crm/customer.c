@@ -519,7 +519,17 @@ static int contact_before_write(struct gx_ctx *ctx, struct gx_conn *c, const str
 				json_t *values, const json_t *current, struct gx_errors *errs)
 {
 	int64_t cid;
-	return check_customer(ctx, c, values, current, errs, &cid);
+	int rc = check_customer(ctx, c, values, current, errs, &cid);
+	json_t *bday = json_object_get(values, "birthday");
+	if (!rc && json_is_string(bday)) {
+		char today[40];
+		gx_time_iso(gx_now_ms(), today, sizeof today);
+		if (strncmp(json_string_value(bday), today, 10) > 0) {
+			gx_errors_add(errs, "birthday", "future_date", "a birthday cannot be in the future");
+			rc = GX_EINVAL;
+		}
+	}
+	return rc;
 }
 
 static int contact_after_write(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,

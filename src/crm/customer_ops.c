@@ -515,8 +515,9 @@ int gx_customer_timeline(struct gx_ctx *ctx, int64_t id, const char *cursor, int
 	rc = gx_store_reader(ctx->store, &c);
 	if (rc)
 		return rc;
-	/* activities and the field history of the customer and its contacts
-	 * and team, one ordered stream (later: orders, cases, tasks) */
+	/* activities, the field history of the customer and its team, and the
+	 * pool and merge events of its audit, one ordered stream (later:
+	 * orders, cases, tasks) */
 	struct gx_stmt *st;
 	rc = gx_conn_prepare(c,
 		"SELECT at, kind, id, channel, subject, detail, actor, extra FROM ("
@@ -531,7 +532,12 @@ int gx_customer_timeline(struct gx_ctx *ctx, int64_t id, const char *cursor, int
 		"SELECT h.changed_at AS at, 'change' AS kind, h.id AS id, h.entity AS channel, h.field AS subject, "
 		"h.new_value AS detail, h.changed_by AS actor, h.old_value AS extra FROM field_history h "
 		"JOIN relationships r ON r.tenant_id = h.tenant_id AND r.id = h.entity_id "
-		"WHERE h.tenant_id = ? AND h.entity = 'relationships' AND r.customer_id = ? AND h.field IN ('user_id', 'deleted_at')"
+		"WHERE h.tenant_id = ? AND h.entity = 'relationships' AND r.customer_id = ? AND h.field IN ('user_id', 'deleted_at') "
+		"UNION ALL "
+		"SELECT a.at AS at, 'event' AS kind, a.id AS id, a.entity AS channel, a.action AS subject, "
+		"a.after AS detail, a.actor_id AS actor, NULL AS extra FROM audit_log a "
+		"WHERE a.tenant_id = ? AND a.entity = 'customers' AND a.entity_id = ? "
+		"AND a.action IN ('claim', 'release', 'returned_to_pool', 'merge')"
 		") t WHERE (at < ? OR (at = ? AND (kind < ? OR (kind = ? AND id < ?)))) "
 		"ORDER BY at DESC, kind DESC, id DESC LIMIT ?", &st);
 	json_t *items = json_array();
@@ -539,7 +545,7 @@ int gx_customer_timeline(struct gx_ctx *ctx, int64_t id, const char *cursor, int
 	char last[120] = "";
 	if (!rc) {
 		int k = 1;
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < 4; i++) {
 			gx_stmt_bind_int64(st, k++, ctx->tenant_id);
 			gx_stmt_bind_int64(st, k++, id);
 		}

@@ -455,7 +455,9 @@ static int cf_before_write(struct gx_ctx *ctx, struct gx_conn *c, const struct g
 	if (!type && current)
 		type = json_string_value(json_object_get(current, "type"));
 	json_t *opts = json_object_get(values, "options");
-	bool needs = type && (strcmp(type, "option") == 0 || strcmp(type, "multi_option") == 0);
+	/* option fields need options when created; an edit may leave them be */
+	bool needs = type && (strcmp(type, "option") == 0 || strcmp(type, "multi_option") == 0) &&
+		     (!current || opts);
 	if (opts && json_is_string(opts)) {
 		/* accepted as the JSON text of an array too */
 		json_t *parsed = json_loads(json_string_value(opts), 0, NULL);

@@ -765,9 +765,14 @@ static int apply_update(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_e
 		rc = read_back(ctx, c, e, id, after);
 	if (!rc)
 		rc = gx_audit_write(ctx, c, "update", e->name, id, current, *after, &audit_id);
-	for (int i = 0; !rc && i < nchanged; i++)
+	for (int i = 0; !rc && i < nchanged; i++) {
+		/* derived hidden columns (sort and duplicate keys) are no one's
+		 * change; a hidden secret (a password) is, without its value */
+		if ((changed[i]->flags & GX_FF_HIDDEN) && !(changed[i]->flags & GX_FF_SECRET))
+			continue;
 		rc = history_row(ctx, c, e, id, changed[i], json_object_get(current, changed[i]->name),
 				 json_object_get(values, changed[i]->name), audit_id, now);
+	}
 	if (!rc && e->hooks.after_write)
 		rc = e->hooks.after_write(ctx, c, e, id, current, *after, errs);
 	if (rc) {

@@ -169,6 +169,9 @@ test('pool: claim, cap, release, and the automatic return after N days without f
   assert.equal(back.in_pool, true);
   const tl = await gx.getOk(`/api/v1/customers/${b.id}/timeline`, auth('admin'));
   assert.ok(tl.items.some((i) => i.kind === 'change' && i.subject === 'in_pool'), 'the return is on the timeline');
+  assert.ok(tl.items.some((i) => i.kind === 'event' && i.subject === 'returned_to_pool'), 'as an event too');
+  assert.ok(tl.items.some((i) => i.kind === 'event' && i.subject === 'claim'), 'and the claim before it');
+  assert.ok(!tl.items.some((i) => /_key$|_sort$/.test(i.subject)), 'derived keys are nobody’s change');
   assertProblem(await gx.post('/api/v1/customers/pool/sweep', {}, auth('s1')), 403);
 });
 
@@ -220,6 +223,8 @@ test('timeline merges activities and changes, newest first, paginated', async ()
   const times = all.map((i) => i.at);
   assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
   assert.equal(new Set(all.map((i) => `${i.kind}${i.id}`)).size, all.length, 'no item twice');
+  const future = await gx.post('/api/v1/contacts', { customer_id: c.id, name: '未来人', birthday: '2999-01-01' }, auth('admin'));
+  assert.equal(errorsFor(assertProblem(future, 422), 'birthday', 'future_date').length, 1);
   const bad = await gx.post('/api/v1/activities', { customer_id: c.id, channel: 'telepathy', subject: 'x' }, auth('admin'));
   assert.equal(errorsFor(assertProblem(bad, 422), 'channel', 'invalid_option').length, 1);
   const other = await gx.create('customers', { name: '北京银河软件' }, auth('admin'));

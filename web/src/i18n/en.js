@@ -79,14 +79,14 @@ export default {
       analytical: 'Analytical data', custom: 'Custom fields',
     },
     sort: {
-      '-id': 'Newest first', name: 'Name (pinyin A–Z)', '-name': 'Name (pinyin Z–A)', '-updated_at': 'Recently changed',
+      relevance: 'Best match', '-id': 'Newest first', name: 'Name (pinyin A–Z)', '-name': 'Name (pinyin Z–A)', '-updated_at': 'Recently changed',
       '-last_follow_up_at': 'Recently followed up', last_follow_up_at: 'Longest without follow-up', code: 'Customer code',
       '-credit_limit': 'Highest credit limit', '-pool_entered_at': 'Newest in the pool', pool_entered_at: 'Longest in the pool',
     },
     filters: {
       inPool: 'In the pool', notInPool: 'Served by someone', pool: 'Customer pool', risk: 'Relationship breadth',
       member: 'Served by', riskOrMember: 'Breadth and "served by" cannot be combined: the breadth filter is used.',
-      tagHint: 'The exact tag text', trash: 'Show deleted customers',
+      tagHint: 'Customers tagged with exactly this (one tag)', trash: 'Show deleted customers',
     },
     risk: { single_person: 'Key-person risk', narrow: 'Narrow relationship', broad: 'Broad relationship', none: 'Nobody serves it' },
     riskHint: {
@@ -284,6 +284,7 @@ export default {
   },
   errors: {
     code: {
+      future_date: 'Cannot be in the future',
       not_in_pool: 'This customer is no longer in the pool: someone claimed it', pool_cap: 'You already hold as many customers as the company allows',
       required: 'Required', invalid_format: 'This is not in a valid format', invalid_option: 'Not one of the allowed values',
       invalid_text: 'Contains characters that are not allowed', too_long: 'Too long', out_of_range: 'Out of range',

@@ -77,14 +77,14 @@ export default {
       analytical: '分析资料', custom: '自定义字段',
     },
     sort: {
-      '-id': '最新创建', name: '名称（拼音 A–Z）', '-name': '名称（拼音 Z–A）', '-updated_at': '最近修改',
+      relevance: '最相关', '-id': '最新创建', name: '名称（拼音 A–Z）', '-name': '名称（拼音 Z–A）', '-updated_at': '最近修改',
       '-last_follow_up_at': '最近跟进', last_follow_up_at: '最久未跟进', code: '客户编号',
       '-credit_limit': '信用额度最高', '-pool_entered_at': '最新进入公海', pool_entered_at: '进入公海最久',
     },
     filters: {
       inPool: '在公海', notInPool: '有人跟进', pool: '公海', risk: '关系广度',
       member: '服务人员', riskOrMember: '关系广度与服务人员不能同时筛选：当前按关系广度筛选。',
-      tagHint: '完整的标签文字', trash: '显示已删除的客户',
+      tagHint: '标签恰好为此文字的客户（单个标签）', trash: '显示已删除的客户',
     },
     risk: { single_person: '单人关系风险', narrow: '关系较窄', broad: '关系广泛', none: '无人服务' },
     riskHint: {
@@ -282,6 +282,7 @@ export default {
   },
   errors: {
     code: {
+      future_date: '不能是将来的日期',
       not_in_pool: '此客户已不在公海：已被其他人领取', pool_cap: '您持有的客户已达公司规定的上限',
       required: '必填', invalid_format: '格式不正确', invalid_option: '不是允许的选项',
       invalid_text: '包含不允许的字符', too_long: '内容太长', out_of_range: '超出允许范围',

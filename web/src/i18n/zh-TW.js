@@ -77,14 +77,14 @@ export default {
       analytical: '分析資料', custom: '自訂欄位',
     },
     sort: {
-      '-id': '最新建立', name: '名稱（拼音 A–Z）', '-name': '名稱（拼音 Z–A）', '-updated_at': '最近修改',
+      relevance: '最相關', '-id': '最新建立', name: '名稱（拼音 A–Z）', '-name': '名稱（拼音 Z–A）', '-updated_at': '最近修改',
       '-last_follow_up_at': '最近跟進', last_follow_up_at: '最久未跟進', code: '客戶編號',
       '-credit_limit': '信用額度最高', '-pool_entered_at': '最新進入公海', pool_entered_at: '進入公海最久',
     },
     filters: {
       inPool: '在公海', notInPool: '有人跟進', pool: '公海', risk: '關係廣度',
       member: '服務人員', riskOrMember: '關係廣度與服務人員不能同時篩選：目前依關係廣度篩選。',
-      tagHint: '完整的標籤文字', trash: '顯示已刪除的客戶',
+      tagHint: '標籤恰好為此文字的客戶（單一標籤）', trash: '顯示已刪除的客戶',
     },
     risk: { single_person: '單人關係風險', narrow: '關係較窄', broad: '關係廣泛', none: '無人服務' },
     riskHint: {
@@ -282,6 +282,7 @@ export default {
   },
   errors: {
     code: {
+      future_date: '不能是未來的日期',
       not_in_pool: '此客戶已不在公海：已被其他人領取', pool_cap: '您持有的客戶已達公司規定的上限',
       required: '必填', invalid_format: '格式不正確', invalid_option: '不是允許的選項',
       invalid_text: '包含不允許的字元', too_long: '內容太長', out_of_range: '超出允許範圍',
