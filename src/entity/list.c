@@ -189,14 +189,15 @@ int gx_list_param(struct gx_ctx *ctx, const struct gx_entity *e, struct gx_list_
 		if (*rest) {
 			static const char *const ops[][2] = {
 				{"[eq]", "="}, {"[ne]", "<>"}, {"[gt]", ">"}, {"[gte]", ">="},
-				{"[lt]", "<"}, {"[lte]", "<="}, {"[in]", "in"}, {"[null]", "null"}};
+				{"[lt]", "<"}, {"[lte]", "<="}, {"[in]", "in"}, {"[null]", "null"},
+				{"[has]", "has"}};
 			op = NULL;
 			for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
 				if (strcmp(rest, ops[i][0]) == 0)
 					op = ops[i][1];
 			if (!op) {
 				gx_errors_add(errs, key, "invalid_option",
-					      "filter operators are eq, ne, gt, gte, lt, lte, in, null");
+					      "filter operators are eq, ne, gt, gte, lt, lte, in, null, has");
 				return GX_EINVAL;
 			}
 		}
@@ -211,7 +212,10 @@ int gx_list_param(struct gx_ctx *ctx, const struct gx_entity *e, struct gx_list_
 			return GX_EINVAL;
 		}
 		bool ok = true;
-		if (strcmp(op, "null") == 0) {
+		if (strcmp(op, "has") == 0) {
+			/* one item of a comma-separated text list (tags) */
+			ok = f->type == GX_F_TEXT && *value && !strchr(value, ',');
+		} else if (strcmp(op, "null") == 0) {
 			ok = strcmp(value, "true") == 0 || strcmp(value, "false") == 0;
 		} else if (strcmp(op, "in") == 0) {
 			int count = 0;
@@ -313,6 +317,8 @@ static int build_where(const struct gx_entity *e, const struct gx_list_query *q,
 			}
 			if (!rc)
 				rc = gx_buf_adds(b, ")");
+		} else if (strcmp(f->op, "has") == 0) {
+			rc = gx_buf_printf(b, " AND lower(',' || %s || ',') LIKE ? ESCAPE '\\'", f->column);
 		} else {
 			rc = gx_buf_printf(b, " AND %s %s ?", f->column, f->op);
 		}
@@ -351,6 +357,13 @@ static int bind_where(struct gx_ctx *ctx, const struct gx_entity *e, const struc
 		const struct gx_list_filter *f = &q->filters[i];
 		if (strcmp(f->op, "null") == 0)
 			continue;
+		if (strcmp(f->op, "has") == 0) {
+			/* ",item," inside ",a,b,c," (wildcards in the item escaped) */
+			char *item = like_pattern(ctx->arena, f->value);
+			char *pat = item ? gx_arena_printf(ctx->arena, "%%,%.*s,%%", (int)strlen(item) - 2, item + 1) : NULL;
+			gx_stmt_bind_str(st, k++, pat);
+			continue;
+		}
 		if (strcmp(f->op, "in") == 0) {
 			char *copy = gx_arena_strdup(ctx->arena, f->value), *save = NULL;
 			for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))

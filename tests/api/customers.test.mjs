@@ -77,7 +77,12 @@ test('a likely duplicate answers 409 with candidates unless forced, and duplicat
     const p = assertProblem(r, 409, JSON.stringify(body));
     assert.ok(p.candidates.some((c) => c.id === a.id), `candidates should name ${a.id}: ${r.text}`);
   }
-  const forced = await gx.post('/api/v1/customers?force=true', { name: '上海華聯電子' }, auth('admin'));
+  const forced = await gx.post('/api/v1/customers?force=true', { name: '上海華聯電子', tags: 'VIP,老客户,50%off' }, auth('admin'));
+  for (const [tag, hit] of [['VIP', true], ['vip', true], ['老客户', true], ['老', false], ['50%off', true], ['50_off', false], ['%', false]]) {
+    const found = (await gx.getOk(`/api/v1/customers?filter[tags][has]=${encodeURIComponent(tag)}`, auth('admin'))).items.some((x) => x.id === forced.json.id);
+    assert.equal(found, hit, `tags has ${tag}`);
+  }
+  assertProblem(await gx.get('/api/v1/customers?filter[tags][has]=a,b', auth('admin')), 400);
   assert.equal(forced.status, 201, forced.text);
   const pairs = await gx.getOk('/api/v1/customers/duplicates', auth('admin'));
   assert.ok(pairs.items.some((p) => [p.a.id, p.b.id].includes(a.id) && [p.a.id, p.b.id].includes(forced.json.id)));
