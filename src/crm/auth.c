@@ -69,6 +69,72 @@ static int parse_tenant_prefix(const char *s, char sep, int64_t *tenant)
 	return 0;
 }
 
+/* ---- the authenticated-token cache --------------------------------------------------
+ * Every request authenticates; the lookup joins sessions, users and tenants.
+ * Answers are kept for GX_AUTH_CACHE_MS, and all of them are dropped at once
+ * (a generation bump) by any change that could end or alter a session in
+ * this process: logout, a user written (role, disabled, deleted, password),
+ * an API key revoked, a tenant changed. Another process's change (a second
+ * server on the same PostgreSQL) is seen within GX_AUTH_CACHE_MS. */
+
+#define GX_AUTH_CACHE_SLOTS 1024
+#define GX_AUTH_CACHE_MS 2000
+
+struct auth_slot {
+	char hash[65];
+	uint64_t generation;
+	int64_t cached_ms, valid_until_ms;
+	struct gx_principal p;
+};
+static struct auth_slot auth_cache[GX_AUTH_CACHE_SLOTS];
+static pthread_mutex_t auth_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t auth_generation = 1;
+
+void gx_auth_invalidate(void)
+{
+	pthread_mutex_lock(&auth_cache_lock);
+	auth_generation++;
+	pthread_mutex_unlock(&auth_cache_lock);
+}
+
+static unsigned slot_of(const char *hash)
+{
+	unsigned v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v * 16 + (unsigned)(hash[i] <= '9' ? hash[i] - '0' : hash[i] - 'a' + 10);
+	return v % GX_AUTH_CACHE_SLOTS;
+}
+
+static bool cache_get(const char *hash, struct gx_principal *p)
+{
+	int64_t now = gx_now_ms();
+	bool hit = false;
+	pthread_mutex_lock(&auth_cache_lock);
+	const struct auth_slot *e = &auth_cache[slot_of(hash)];
+	if (e->generation == auth_generation && strcmp(e->hash, hash) == 0 &&
+	    now - e->cached_ms < GX_AUTH_CACHE_MS && now < e->valid_until_ms) {
+		*p = e->p;
+		hit = true;
+	}
+	pthread_mutex_unlock(&auth_cache_lock);
+	return hit;
+}
+
+static void cache_put(const char *hash, const struct gx_principal *p, uint64_t generation, int64_t valid_until)
+{
+	pthread_mutex_lock(&auth_cache_lock);
+	/* a change since the lookup began makes the answer unsafe to keep */
+	if (generation == auth_generation) {
+		struct auth_slot *e = &auth_cache[slot_of(hash)];
+		memcpy(e->hash, hash, sizeof e->hash);
+		e->generation = generation;
+		e->cached_ms = gx_now_ms();
+		e->valid_until_ms = valid_until;
+		e->p = *p;
+	}
+	pthread_mutex_unlock(&auth_cache_lock);
+}
+
 int gx_auth_lookup(struct gx_store *s, const char *token, struct gx_principal *p)
 {
 	memset(p, 0, sizeof *p);
@@ -80,6 +146,11 @@ int gx_auth_lookup(struct gx_store *s, const char *token, struct gx_principal *p
 		return GX_EAUTH;
 	char hash[65], now[40];
 	token_hash(token, hash);
+	if (cache_get(hash, p))
+		return 0;
+	pthread_mutex_lock(&auth_cache_lock);
+	uint64_t generation = auth_generation;
+	pthread_mutex_unlock(&auth_cache_lock);
 	gx_time_iso(gx_now_ms(), now, sizeof now);
 	struct gx_conn *c;
 	int rc = gx_store_reader(s, &c);
@@ -87,18 +158,19 @@ int gx_auth_lookup(struct gx_store *s, const char *token, struct gx_principal *p
 		return rc;
 	struct gx_stmt *st;
 	rc = gx_conn_prepare(c, api_key ?
-		"SELECT k.user_id, '', u.role FROM api_keys k "
+		"SELECT k.user_id, '', u.role, k.expires_at FROM api_keys k "
 		"JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id "
 		"JOIN tenants t ON t.id = k.tenant_id "
 		"WHERE k.tenant_id = ? AND k.key_hash = ? AND k.revoked_at IS NULL "
 		"AND (k.expires_at IS NULL OR k.expires_at > ?) AND u.disabled_at IS NULL "
 		"AND u.deleted_at IS NULL AND t.disabled_at IS NULL" :
-		"SELECT s.user_id, s.csrf_token, u.role FROM sessions s "
+		"SELECT s.user_id, s.csrf_token, u.role, s.expires_at FROM sessions s "
 		"JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id "
 		"JOIN tenants t ON t.id = s.tenant_id "
 		"WHERE s.tenant_id = ? AND s.token_hash = ? AND s.revoked_at IS NULL "
 		"AND s.expires_at > ? AND u.disabled_at IS NULL AND u.deleted_at IS NULL "
 		"AND t.disabled_at IS NULL", &st);
+	int64_t valid_until = INT64_MAX;
 	if (!rc) {
 		gx_stmt_bind_int64(st, 1, p->tenant_id);
 		gx_stmt_bind_str(st, 2, hash);
@@ -109,6 +181,10 @@ int gx_auth_lookup(struct gx_store *s, const char *token, struct gx_principal *p
 			snprintf(p->csrf, sizeof p->csrf, "%s", gx_stmt_col_text(st, 1));
 			snprintf(p->role, sizeof p->role, "%s", gx_stmt_col_text(st, 2));
 			p->api_key = api_key;
+			const char *exp = gx_stmt_col_type(st, 3) == GX_COL_NULL ? NULL : gx_stmt_col_text(st, 3);
+			int64_t exp_ms;
+			if (exp && gx_time_parse(exp, &exp_ms) == 0)
+				valid_until = exp_ms;
 			rc = 0;
 		} else if (rc == GX_DONE) {
 			rc = GX_EAUTH;
@@ -116,6 +192,8 @@ int gx_auth_lookup(struct gx_store *s, const char *token, struct gx_principal *p
 		gx_stmt_reset(st);
 	}
 	gx_store_release(c);
+	if (!rc)
+		cache_put(hash, p, generation, valid_until);
 	return rc;
 }
 
@@ -390,6 +468,7 @@ int gx_auth_logout(struct gx_ctx *ctx, const char *token)
 	if (!rc)
 		rc = gx_audit_write(ctx, c, "logout", "users", ctx->user_id, NULL, NULL, NULL);
 	gx_store_release(c);
+	gx_auth_invalidate();
 	return rc;
 }
 
@@ -514,6 +593,7 @@ int gx_apikey_revoke(struct gx_ctx *ctx, int64_t id)
 	if (!rc)
 		rc = gx_conn_commit(c);
 	gx_store_release(c);
+	gx_auth_invalidate();
 	return rc;
 }
 

@@ -43,6 +43,9 @@ int gx_auth_login(struct gx_store *s, const struct gx_login *in, json_t **out, i
 /* Checks the password of the context's user (throttled like a login).
  * GX_EAUTH when wrong, GX_ETHROTTLED. */
 int gx_auth_check_password(struct gx_ctx *ctx, const char *username, const char *password);
+/* Drops every cached token answer (call after any change that can end or
+ * alter a session: user, tenant, API key, logout). */
+void gx_auth_invalidate(void);
 /* Revokes the session whose token this is (no-op for API keys). */
 int gx_auth_logout(struct gx_ctx *ctx, const char *token);
 

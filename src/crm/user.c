@@ -158,6 +158,9 @@ static int user_before_write(struct gx_ctx *ctx, struct gx_conn *c, const struct
 static int user_after_write(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
 			    int64_t id, const json_t *before, const json_t *after, struct gx_errors *errs)
 {
+	/* a role, a disabling or a deletion counts from the next request on
+	 * (also when this transaction rolls back: the cache only refills) */
+	gx_auth_invalidate();
 	bool was_admin = before && strcmp(json_string_value(json_object_get(before, "role")), "admin") == 0 &&
 			 json_is_null(json_object_get(before, "disabled_at")) &&
 			 json_is_null(json_object_get(before, "deleted_at"));
@@ -492,6 +495,7 @@ int gx_tenant_update(struct gx_ctx *ctx, const json_t *input, json_t **out, stru
 	if (!rc)
 		rc = gx_conn_commit(c);
 	gx_store_release(c);
+	gx_auth_invalidate();
 	if (rc) {
 		json_decref(after);
 		after = NULL;
