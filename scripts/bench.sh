@@ -153,7 +153,6 @@ BARE_URL=http://127.0.0.1:$BARE_PORT/api/v1/users/$USER_ID
 # ---- nginx -------------------------------------------------------------------------------
 mkdir -p "$TMP/www" "$TMP/tmp"
 cp "$TMP/body.json" "$TMP/www/body.json"
-chmod 755 "$TMP" "$TMP/www" && chmod 644 "$TMP/www/body.json"
 NGINX_PORT=""
 for _ in $(seq 20); do
 	port=$((20000 + RANDOM % 40000))

@@ -908,7 +908,10 @@ static uint64_t parse_lsn(const char *v)
 }
 
 /* The writer: where its writes end in the WAL (the insert position, which
- * covers a commit even when synchronous_commit = off has not flushed it).
+ * covers a commit even when synchronous_commit = off has not flushed it;
+ * at a page boundary it counts the next page's header, so the replica
+ * counts as behind until the next WAL record, at most the 15 s of the
+ * background writer's standby snapshot: reads go to the primary meanwhile).
  * A replica: the last WAL position it replayed, 0 when it is no standby. */
 static int pg_wal_pos(struct gx_conn *gc, uint64_t *pos)
 {

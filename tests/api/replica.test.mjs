@@ -57,6 +57,10 @@ const lsn = (text) => { const [hi, lo] = text.trim().split('/'); return (BigInt(
 /** Waits until the replica has replayed everything the primary has written so far. */
 async function caughtUp() {
   const target = lsn(await onPrimary('SELECT pg_current_wal_insert_lsn()'));
+  // one more WAL record (an xid's commit) after the target: at a page
+  // boundary the insert position counts the next page's header, which the
+  // replica's replay position only passes with the next record
+  await onPrimary('SELECT txid_current()');
   await until(async () => lsn(await onReplica('SELECT coalesce(pg_last_wal_replay_lsn(), \'0/0\')')) >= target,
     'the replica catches up with the primary');
 }
