@@ -50,6 +50,9 @@ if [ -f tests/e2e/package.json ]; then
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error) && node --test tests/e2e/ || status=1
 fi
 
+step "OpenAPI description checked by an independent validator (npm, tests/openapi)"
+(cd tests/openapi && npm ci --no-audit --no-fund --loglevel=error) && node --test tests/openapi/ || status=1
+
 step "fuzz smoke run (make fuzz runs longer)"
 FUZZ_SECONDS=${FUZZ_SECONDS:-10} scripts/fuzz.sh || status=1
 

@@ -257,7 +257,7 @@ static int plan_columns(struct gx_export *x)
 		char *copy = strdup(x->o.columns), *save = NULL;
 		if (!copy)
 			return GX_ENOMEM;
-		for (char *t = strtok_r(copy, ",", &save); !rc && t; t = strtok_r(NULL, ",", &save))
+		for (char *t = strtok_r(copy, ", ", &save); !rc && t; t = strtok_r(NULL, ", ", &save))
 			rc = add_named(x, t);
 		free(copy);
 		return rc;
@@ -583,7 +583,7 @@ int gx_export_open(const struct gx_ctx *ctx, const struct gx_entity *e, const st
 	int rc = load_cdefs(x);
 	if (!rc && o->format == GX_EXPORT_CSV)
 		rc = plan_columns(x);
-	if (!rc && o->format == GX_EXPORT_VCF)
+	if (!rc && (o->format == GX_EXPORT_VCF || o->format == GX_EXPORT_ICS))
 		x->need_customers = true;
 	if (rc) {
 		gx_export_close(x);

@@ -28,7 +28,7 @@ const iconv = (text, enc) => execFileSync('iconv', ['-f', 'UTF-8', '-t', enc], {
 /** POST /imports?wait=true with a raw body; resolves the batch (asserting 200). */
 async function importRaw(body, query = '', { who = 'admin', type = 'text/csv', status = 200 } = {}) {
   const r = await gx.post(`/api/v1/imports?wait=true${query ? '&' + query : ''}`, undefined,
-    { ...as(who), raw: body, contentType: type });
+    { ...as(who), raw: body, contentType: type, timeout: 180_000 });
   assert.equal(r.status, status, `import ${query}: ${r.status} ${r.text.slice(0, 800)}`);
   return r.json;
 }

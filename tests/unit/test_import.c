@@ -1,0 +1,335 @@
+/* test_import.c — src/io/import, export, ical and dump against a real
+ * SQLite database: a GBK file made with iconv(3), modes and undo through the
+ * engine, the guarded CSV writer, an export -> import -> export round trip,
+ * XLSX, iCalendar read back by libical, and the full export loaded into a
+ * second database and exported again identically. */
+#include "gx_test.h"
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "crm/customer.h"
+#include "crm/user.h"
+#include "io/dump.h"
+#include "io/export.h"
+#include "io/ical.h"
+#include "io/import.h"
+#include "store/migrations.h"
+#include "store/store.h"
+#include "text/searchkey.h"
+
+#include <iconv.h>
+#include <libical/ical.h>
+
+static struct gx_store *open_db(const char *name)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/%s", gx_test_tmpdir(), name);
+	struct gx_store_opts o = {.readers = 2, .busy_timeout_ms = 2000, .create = 1};
+	struct gx_store *s;
+	ASSERT_EQ_INT(gx_store_open(path, &o, &s), 0);
+	int applied;
+	ASSERT_EQ_INT(gx_migrate(s, path, &applied), 0);
+	gx_user_module_init();
+	gx_customer_module_init();
+	gx_entity_register(&gx_import_mappings_entity);
+	return s;
+}
+
+static int64_t count(struct gx_store *s, const char *sql)
+{
+	struct gx_conn *c;
+	struct gx_stmt *st;
+	gx_store_reader(s, &c);
+	ASSERT_EQ_INT(gx_conn_prepare(c, sql, &st), 0);
+	int64_t n = gx_stmt_step(st) == GX_ROW ? gx_stmt_col_int64(st, 0) : -1;
+	gx_stmt_reset(st);
+	gx_store_release(c);
+	return n;
+}
+
+struct mem {
+	const char *data;
+	size_t len, pos;
+};
+
+static int mem_src(void *ud, void *buf, size_t cap, size_t *got)
+{
+	struct mem *m = ud;
+	size_t n = m->len - m->pos < cap ? m->len - m->pos : cap;
+	memcpy(buf, m->data + m->pos, n);
+	m->pos += n;
+	*got = n;
+	return 0;
+}
+
+static int buf_sink(void *ud, const char *s, size_t n)
+{
+	return gx_buf_add(ud, s, n);
+}
+
+/* Imports data with options from JSON text; returns the batch (caller decrefs). */
+static json_t *run_import(struct gx_ctx *ctx, const char *data, size_t len, const char *opts_json)
+{
+	json_error_t e;
+	json_t *oj = json_loads(opts_json, 0, &e);
+	ASSERT_TRUE(oj != NULL);
+	struct gx_import_opts o = {0};
+	struct gx_errors errs = {0};
+	ASSERT_EQ_INT(gx_import_opts_parse(oj, &o, &errs), 0);
+	int64_t batch;
+	ASSERT_EQ_INT(gx_import_begin(ctx, &o, &batch, &errs), 0);
+	struct mem m = {data, len, 0};
+	json_t *out = NULL;
+	gx_import_execute(ctx, batch, &o, mem_src, &m, len, &out);
+	ASSERT_TRUE(out != NULL);
+	json_decref(oj);
+	return out;
+}
+
+static int64_t sum_int(const json_t *batch, const char *k)
+{
+	return json_integer_value(json_object_get(json_object_get(batch, "summary"), k));
+}
+
+static char *to_gbk(const char *utf8, size_t *len)
+{
+	iconv_t cd = iconv_open("GBK", "UTF-8");
+	ASSERT_TRUE(cd != (iconv_t)-1);
+	size_t inl = strlen(utf8), outl = inl * 2 + 16;
+	char *out = malloc(outl), *o = out, *in = (char *)utf8;
+	ASSERT_TRUE(iconv(cd, &in, &inl, &o, &outl) != (size_t)-1);
+	iconv_close(cd);
+	*len = (size_t)(o - out);
+	return out;
+}
+
+GX_TEST(import_gbk_modes_undo)
+{
+	struct gx_store *s = open_db("a.db");
+	int64_t tid;
+	ASSERT_EQ_INT(gx_tenant_create(s, "acme", "Acme", NULL, NULL, NULL, &tid), 0);
+	struct gx_arena a;
+	gx_arena_init(&a, 0);
+	struct gx_ctx ctx = {.store = s, .arena = &a, .tenant_id = tid};
+	const char *csv = "客户编号,客户名称,手机,信用额度,备注\r\n"
+			  "U-1,广州白云电器有限公司,13800001111,\"1,500.50\",\"第一行\r\n第二行\"\r\n"
+			  "U-2,杭州西湖茶叶有限公司,not-a-phone,xx,\r\n"
+			  "U-3,成都锦江宾馆,13800003333,2万,=1+1\r\n";
+	size_t glen;
+	char *gbk = to_gbk(csv, &glen);
+	/* dry run and all-or-nothing leave the database as it was */
+	json_t *b = run_import(&ctx, gbk, glen, "{\"entity\":\"customers\",\"dry_run\":true}");
+	ASSERT_EQ_STR(json_string_value(json_object_get(b, "status")), "dry_run");
+	ASSERT_EQ_INT(sum_int(b, "created"), 2);
+	ASSERT_EQ_STR(json_string_value(json_object_get(json_object_get(b, "summary"), "encoding")), "GB18030");
+	json_decref(b);
+	b = run_import(&ctx, gbk, glen, "{\"entity\":\"customers\",\"mode\":\"all_or_nothing\"}");
+	ASSERT_EQ_STR(json_string_value(json_object_get(b, "status")), "failed");
+	json_decref(b);
+	ASSERT_EQ_INT(count(s, "SELECT count(*) FROM customers"), 0);
+	ASSERT_EQ_INT(count(s, "SELECT count(*) FROM search_terms"), 0);
+	/* skip bad rows */
+	b = run_import(&ctx, gbk, glen, "{\"entity\":\"customers\"}");
+	ASSERT_EQ_STR(json_string_value(json_object_get(b, "status")), "done");
+	ASSERT_EQ_INT(sum_int(b, "created"), 2);
+	ASSERT_EQ_INT(sum_int(b, "failed"), 1);
+	int64_t batch = json_integer_value(json_object_get(b, "id"));
+	json_decref(b);
+	ASSERT_EQ_INT(count(s, "SELECT credit_limit FROM customers WHERE code = 'U-1'"), 150050);
+	ASSERT_EQ_INT(count(s, "SELECT credit_limit FROM customers WHERE code = 'U-3'"), 2000000);
+	ASSERT_TRUE(count(s, "SELECT count(*) FROM search_terms") > 20);
+	/* the error report: the row as it was, neutralised */
+	struct gx_buf rep;
+	gx_buf_init(&rep, 1 << 20);
+	ASSERT_EQ_INT(gx_import_errors_csv(&ctx, batch, false, buf_sink, &rep), 0);
+	ASSERT_TRUE(strstr(rep.data, "import_line,import_errors,客户编号") == rep.data);
+	ASSERT_TRUE(strstr(rep.data, "\r\n4,") != NULL); /* U-1 spans lines 2 and 3 */
+	ASSERT_TRUE(strstr(rep.data, "U-2,杭州西湖茶叶有限公司,not-a-phone,xx,") != NULL);
+	gx_buf_free(&rep);
+	/* a re-run changes nothing; undo deletes what the batch created */
+	b = run_import(&ctx, gbk, glen, "{\"entity\":\"customers\"}");
+	ASSERT_EQ_INT(sum_int(b, "unchanged"), 2);
+	ASSERT_EQ_INT(sum_int(b, "created"), 0);
+	json_decref(b);
+	json_t *u = NULL;
+	struct gx_errors errs = {0};
+	ASSERT_EQ_INT(gx_import_undo(&ctx, batch, &u, &errs), 0);
+	ASSERT_EQ_INT(json_integer_value(json_object_get(u, "deleted")), 2);
+	json_decref(u);
+	ASSERT_EQ_INT(count(s, "SELECT count(*) FROM customers WHERE deleted_at IS NULL"), 0);
+	ASSERT_EQ_INT(gx_import_undo(&ctx, batch, &u, &errs), GX_ECONFLICT);
+	json_decref(errs.list);
+	free(gbk);
+	gx_arena_free(&a);
+	gx_store_close(s);
+	gx_text_shutdown();
+}
+
+GX_TEST(csv_writer_quotes_and_neutralises)
+{
+	struct gx_buf b;
+	gx_buf_init(&b, 1 << 20);
+	struct gx_csv_writer w;
+	gx_csv_writer_init(&w, buf_sink, &b);
+	const char *cells[] = {"plain", "a,b", "say \"hi\"", "two\nlines", "=cmd|' /C calc'!A0", "+1", "-2", "@x", "\tt", "'q", "中文"};
+	for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++)
+		ASSERT_EQ_INT(gx_csv_writer_cell(&w, cells[i], strlen(cells[i])), 0);
+	ASSERT_EQ_INT(gx_csv_writer_end_row(&w), 0);
+	ASSERT_EQ_INT(gx_csv_writer_flush(&w), 0);
+	ASSERT_EQ_STR(b.data, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"'=cmd|' /C calc'!A0\",\"'+1\",\"'-2\",\"'@x\","
+			      "\"'\tt\",\"''q\",中文\r\n");
+	gx_buf_free(&b);
+}
+
+GX_TEST(export_import_export_round_trip_and_xlsx)
+{
+	struct gx_store *s = open_db("r.db");
+	int64_t t1, t2;
+	ASSERT_EQ_INT(gx_tenant_create(s, "one", "One", NULL, NULL, NULL, &t1), 0);
+	ASSERT_EQ_INT(gx_tenant_create(s, "two", "Two", NULL, NULL, NULL, &t2), 0);
+	struct gx_arena a;
+	gx_arena_init(&a, 0);
+	struct gx_ctx c1 = {.store = s, .arena = &a, .tenant_id = t1}, c2 = c1;
+	c2.tenant_id = t2;
+	const char *csv = "Customer code,Name,Kind,Tags,Mobile,Email,Credit limit,Notes,Status\n"
+			  "R-1,Round Trip 甲,organisation,\"a,b\",+86 138 0000 1111,x@r.example.cn,99.99,\"line\nbreak\",customer\n"
+			  "R-2,張三,person,,,,0,=SUM(1),lead\n";
+	json_t *b = run_import(&c1, csv, strlen(csv), "{\"entity\":\"customers\"}");
+	ASSERT_EQ_INT(sum_int(b, "created"), 2);
+	json_decref(b);
+	struct gx_list_query q;
+	gx_list_init(&gx_customers_entity, &q);
+	ASSERT_EQ_INT(gx_list_param(&c1, &gx_customers_entity, &q, "sort", "code", NULL), 0);
+	struct gx_export_opts o = {.format = GX_EXPORT_CSV, .lang = 2};
+	struct gx_buf e1, e2;
+	gx_buf_init(&e1, 1 << 20);
+	gx_buf_init(&e2, 1 << 20);
+	uint64_t rows = 0;
+	ASSERT_EQ_INT(gx_export_to_sink(&c1, &gx_customers_entity, &q, &o, buf_sink, &e1, &rows), 0);
+	ASSERT_EQ_INT(rows, 2);
+	b = run_import(&c2, e1.data, e1.len, "{\"entity\":\"customers\"}");
+	ASSERT_EQ_INT(sum_int(b, "created"), 2);
+	ASSERT_EQ_INT(sum_int(b, "failed"), 0);
+	json_decref(b);
+	/* the business columns come back equal */
+	o.columns = "code,kind,name,type,status,tags,mobile,email,credit_limit,notes";
+	gx_buf_free(&e1);
+	gx_buf_init(&e1, 1 << 20);
+	ASSERT_EQ_INT(gx_export_to_sink(&c1, &gx_customers_entity, &q, &o, buf_sink, &e1, NULL), 0);
+	struct gx_list_query q2;
+	gx_list_init(&gx_customers_entity, &q2);
+	ASSERT_EQ_INT(gx_list_param(&c2, &gx_customers_entity, &q2, "sort", "code", NULL), 0);
+	ASSERT_EQ_INT(gx_export_to_sink(&c2, &gx_customers_entity, &q2, &o, buf_sink, &e2, NULL), 0);
+	ASSERT_EQ_STR(e2.data, e1.data);
+	ASSERT_TRUE(strstr(e1.data, "\"'=SUM(1)\"") != NULL);
+	ASSERT_TRUE(strstr(e1.data, "99.99") != NULL);
+	/* XLSX: a zip file */
+	char path[300];
+	snprintf(path, sizeof path, "%s/c.xlsx", gx_test_tmpdir());
+	o.format = GX_EXPORT_XLSX;
+	o.columns = NULL;
+	ASSERT_EQ_INT(gx_export_xlsx(&c1, &gx_customers_entity, &q, &o, path, &rows), 0);
+	ASSERT_EQ_INT(rows, 2);
+	FILE *f = fopen(path, "rb");
+	char magic[2] = {0};
+	ASSERT_TRUE(f && fread(magic, 1, 2, f) == 2);
+	fclose(f);
+	ASSERT_TRUE(magic[0] == 'P' && magic[1] == 'K');
+	/* unknown columns and wrong formats are refused */
+	o.format = GX_EXPORT_CSV;
+	o.columns = "name,password_hash";
+	struct gx_export *x = NULL;
+	ASSERT_EQ_INT(gx_export_open(&c1, &gx_customers_entity, &q, &o, &x), GX_EINVAL);
+	o.columns = NULL;
+	o.format = GX_EXPORT_VCF;
+	ASSERT_EQ_INT(gx_export_open(&c1, &gx_customers_entity, &q, &o, &x), GX_EINVAL);
+	gx_buf_free(&e1);
+	gx_buf_free(&e2);
+	gx_arena_free(&a);
+	gx_store_close(s);
+	gx_text_shutdown();
+}
+
+static int ical_sink(void *ud, const char *s, size_t n)
+{
+	return gx_buf_add(ud, s, n);
+}
+
+GX_TEST(ical_activity_reads_back_with_libical)
+{
+	json_error_t e;
+	json_t *act = json_loads("{\"id\": 42, \"subject\": \"拜访，谈合同; 带样品\", \"notes\": \"第一行\\n第二行, 逗号\", "
+				 "\"outcome\": \"已下单\", \"channel\": \"visit\", \"duration_min\": 45, "
+				 "\"occurred_at\": \"2026-11-20T02:30:00.000Z\", \"created_at\": \"2026-11-20T03:00:00.000Z\", "
+				 "\"updated_at\": \"2026-11-20T03:00:00.000Z\"}", 0, &e);
+	struct gx_buf b;
+	gx_buf_init(&b, 1 << 20);
+	ASSERT_EQ_INT(gx_ical_begin(ical_sink, &b), 0);
+	ASSERT_EQ_INT(gx_ical_activity(act, "上海华联", ical_sink, &b), 0);
+	ASSERT_EQ_INT(gx_ical_end(ical_sink, &b), 0);
+	icalcomponent *cal = icalparser_parse_string(b.data);
+	ASSERT_TRUE(cal != NULL);
+	icalcomponent *ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+	ASSERT_TRUE(ev != NULL);
+	ASSERT_EQ_STR(icalcomponent_get_summary(ev), "拜访，谈合同; 带样品");
+	ASSERT_EQ_STR(icalcomponent_get_uid(ev), "activity-42@guanxi");
+	struct icaltimetype st = icalcomponent_get_dtstart(ev), en = icalcomponent_get_dtend(ev);
+	ASSERT_EQ_INT(st.hour, 2);
+	ASSERT_EQ_INT(st.minute, 30);
+	ASSERT_EQ_INT(en.hour, 3);
+	ASSERT_EQ_INT(en.minute, 15);
+	ASSERT_TRUE(icaltime_is_utc(st));
+	ASSERT_EQ_STR(icalcomponent_get_description(ev), "第一行\n第二行, 逗号\n结果/Outcome: 已下单");
+	icalcomponent_free(cal);
+	/* no time: refused */
+	json_object_del(act, "occurred_at");
+	ASSERT_EQ_INT(gx_ical_activity(act, NULL, ical_sink, &b), GX_EINVAL);
+	json_decref(act);
+	gx_buf_free(&b);
+}
+
+GX_TEST(dump_export_import_export_identical)
+{
+	struct gx_store *s = open_db("d1.db");
+	int64_t tid;
+	ASSERT_EQ_INT(gx_tenant_create(s, "dump", "导出公司", NULL, NULL, NULL, &tid), 0);
+	struct gx_arena a;
+	gx_arena_init(&a, 0);
+	struct gx_ctx ctx = {.store = s, .arena = &a, .tenant_id = tid};
+	const char *csv = "客户名称,城市,备注\n导出一号,上海,\"多行\n备注\"\n导出二号,台北,\n";
+	json_t *b = run_import(&ctx, csv, strlen(csv), "{\"entity\":\"customers\"}");
+	json_decref(b);
+	char d1[300], d2[300];
+	snprintf(d1, sizeof d1, "%s/dump1", gx_test_tmpdir());
+	snprintf(d2, sizeof d2, "%s/dump2", gx_test_tmpdir());
+	int tables = 0;
+	uint64_t rows = 0;
+	ASSERT_EQ_INT(gx_dump_export(s, d1, NULL, NULL, &tables, &rows), 0);
+	ASSERT_TRUE(tables >= 15);
+	ASSERT_EQ_INT(gx_dump_export(s, d1, NULL, NULL, NULL, NULL), GX_ECONFLICT);
+	/* into a database with data: refused */
+	char msg[600];
+	ASSERT_EQ_INT(gx_dump_import(s, d1, NULL, NULL, NULL, NULL, msg, sizeof msg), GX_ECONFLICT);
+	struct gx_store *s2 = open_db("d2.db");
+	uint64_t rows2 = 0;
+	ASSERT_EQ_INT(gx_dump_import(s2, d1, NULL, NULL, NULL, &rows2, msg, sizeof msg), 0);
+	ASSERT_EQ_INT(rows2, rows);
+	ASSERT_EQ_INT(count(s2, "SELECT count(*) FROM customers"), 2);
+	ASSERT_EQ_INT(count(s2, "SELECT count(*) FROM search_terms"), count(s, "SELECT count(*) FROM search_terms"));
+	ASSERT_EQ_INT(gx_dump_export(s2, d2, NULL, NULL, NULL, NULL), 0);
+	char p1[400], p2[400];
+	snprintf(p1, sizeof p1, "%s/manifest.json", d1);
+	snprintf(p2, sizeof p2, "%s/manifest.json", d2);
+	json_t *m1 = json_load_file(p1, 0, NULL), *m2 = json_load_file(p2, 0, NULL);
+	json_t *t1 = json_object_get(m1, "tables"), *t2 = json_object_get(m2, "tables");
+	ASSERT_EQ_INT(json_array_size(t1), json_array_size(t2));
+	for (size_t i = 0; i < json_array_size(t1); i++)
+		ASSERT_EQ_STR(json_string_value(json_object_get(json_array_get(t2, i), "sha256")),
+			      json_string_value(json_object_get(json_array_get(t1, i), "sha256")));
+	json_decref(m1);
+	json_decref(m2);
+	gx_arena_free(&a);
+	gx_store_close(s);
+	gx_store_close(s2);
+	gx_text_shutdown();
+}
