@@ -13,7 +13,9 @@
 #   GX_BENCH_EXCLUDE   folders to leave out of the build (passed as make EXCLUDE=)
 #   GX_BENCH_KEEP=1    keep the temp dir (logs, database, wrk output)
 # Timings are reported, never judged pass/fail: the exit status is non-zero
-# only when something could not be built, started or measured.
+# only when something could not be built, started or measured. At the end,
+# with the three servers stopped, it runs bench/pg.sh (SQLite against
+# PostgreSQL) when PostgreSQL is installed.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -66,7 +68,7 @@ fi
 # ---- temp dir and clean-up -------------------------------------------------------------
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gx-bench-XXXXXX")
 GX_PID="" BARE_PID="" NGINX_PID=""
-cleanup() {
+stop_servers() {
 	local pid
 	for pid in $GX_PID $BARE_PID $NGINX_PID; do
 		kill -TERM "$pid" 2>/dev/null || true
@@ -76,6 +78,10 @@ cleanup() {
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
+	GX_PID="" BARE_PID="" NGINX_PID=""
+}
+cleanup() {
+	stop_servers
 	if [ "${GX_BENCH_KEEP:-}" = 1 ]; then
 		echo "bench: kept $TMP"
 	else
@@ -119,11 +125,11 @@ hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0;
 # flags set what the figures depend on (flags win over GUANXI_* variables).
 PW="bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 (cd "$TMP" && GUANXI_ADMIN_PASSWORD=$PW exec "$GX" init --db "$TMP/bench.db") >"$TMP/init.log" 2>&1 ||
-	{ cat "$TMP/init.log" >&2; die "guanxi init"; }
+	{ cat "$TMP/init.log" >&2 || true; die "guanxi init"; }
 (cd "$TMP" && exec "$GX" serve --db "$TMP/bench.db" --listen 127.0.0.1:0 --log-level info) 2>"$TMP/guanxi.log" &
 GX_PID=$!
 GX_PORT=$(wait_port "$GX_PID" "$TMP/guanxi.log") ||
-	{ tail -n 20 "$TMP/guanxi.log" >&2; die "guanxi did not start (log above)"; }
+	{ tail -n 20 "$TMP/guanxi.log" >&2 || true; die "guanxi did not start (log above)"; }
 sleep 0.5 # let it settle before reading its idle RSS
 GX_RSS_START=$(rss_kb "$GX_PID")
 GX_URL_BASE=http://127.0.0.1:$GX_PORT
@@ -147,7 +153,7 @@ BODY_BYTES=$(wc -c <"$TMP/body.json")
 "$BARE" --listen 127.0.0.1:0 --body "$TMP/body.json" 2>"$TMP/bare.log" &
 BARE_PID=$!
 BARE_PORT=$(wait_port "$BARE_PID" "$TMP/bare.log") ||
-	{ cat "$TMP/bare.log" >&2; die "bare_mhd did not start (log above)"; }
+	{ cat "$TMP/bare.log" >&2 || true; die "bare_mhd did not start (log above)"; }
 BARE_URL=http://127.0.0.1:$BARE_PORT/api/v1/users/$USER_ID
 
 # ---- nginx -------------------------------------------------------------------------------
@@ -174,7 +180,10 @@ for _ in $(seq 20); do
 	NGINX_PID=""
 	grep -q 'Address already in use' "$TMP/nginx-error.log" "$TMP/nginx-stdout.log" 2>/dev/null || break
 done
-[ -n "$NGINX_PORT" ] || { cat "$TMP/nginx-error.log" "$TMP/nginx-stdout.log" >&2 2>/dev/null; die "nginx did not start (log above)"; }
+if [ -z "$NGINX_PORT" ]; then
+	cat "$TMP/nginx-error.log" "$TMP/nginx-stdout.log" >&2 2>/dev/null || true
+	die "nginx did not start (log above)"
+fi
 NGINX_URL=http://127.0.0.1:$NGINX_PORT/api/v1/users/$USER_ID
 # nginx's work is done in its worker processes, the children of the master
 NGINX_WORKERS=""
@@ -280,4 +289,5 @@ BEGIN {
 			"req/s and p99 above are lower than this machine can do; run again when idle.\n", load, cores
 }'
 echo "guanxi request log: $(wc -l <"$TMP/guanxi.log") lines ($(du -k "$TMP/guanxi.log" | cut -f1) KiB) written to a file during the run"
+stop_servers # before the next benchmark, so that they do not hold memory or ports meanwhile
 if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then echo; bench/pg.sh; else echo "bench: PostgreSQL is not installed: bench/pg.sh skipped"; fi
