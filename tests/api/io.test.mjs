@@ -345,7 +345,7 @@ test('an import job runs in the background: 202, progress, then done', async () 
   assert.match(r.headers.get('location'), /^\/api\/v1\/imports\/\d+$/);
   assert.ok(['queued', 'running', 'done'].includes(r.json.status));
   let b;
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 1200; i++) {
     b = await gx.getOk(r.headers.get('location'), as('admin'));
     if (!['queued', 'running'].includes(b.status)) break;
     await sleep(100);
