@@ -21,6 +21,9 @@ void gx_customer_module_init(void);
  * first, at most 10. */
 int gx_customer_find_duplicates(struct gx_ctx *ctx, const json_t *input, int64_t exclude_id,
 				json_t **out);
+/* Similarity 0..100 of two name keys (Dice over character bigrams), as the
+ * duplicate check uses it. */
+int gx_customer_name_similarity(const char *a, const char *b);
 /* Candidate duplicate pairs across the tenant's customers with a score. */
 int gx_customer_duplicate_pairs(struct gx_ctx *ctx, int limit, json_t **out);
 /* Merges customer `from` into `into`: contacts, activities and relationships

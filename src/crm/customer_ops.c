@@ -25,7 +25,7 @@ void gx_customer_phone_key(const char *in, char *out, size_t cap);
 
 /* Similarity of two name keys: Dice coefficient over character bigrams
  * (code points), 0..100. */
-static int name_similarity(const char *a, const char *b)
+int gx_customer_name_similarity(const char *a, const char *b)
 {
 	uint32_t ca[128], cb[128];
 	int na = 0, nb = 0;
@@ -153,7 +153,7 @@ static int find_candidates(struct gx_ctx *ctx, struct gx_conn *c, const json_t *
 				gx_stmt_bind_int64(st, 5, exclude);
 				while ((rc = gx_stmt_step(st)) == GX_ROW) {
 					const char *other = gx_stmt_col_text(st, 1);
-					int sim = other ? name_similarity(key, other) : 0;
+					int sim = other ? gx_customer_name_similarity(key, other) : 0;
 					if (sim >= 70)
 						add_candidate(cand, n, max, gx_stmt_col_int64(st, 0), sim * 8 / 10, "similar_name");
 				}

@@ -1687,45 +1687,6 @@ static int record_touch(struct imp *im, const char *entity, int64_t id, const ch
 	return rc;
 }
 
-/* ---- duplicates (the API's check, on the import's own connection so
- * that rows written earlier in the batch count) ---------------------------------------------- */
-
-static int name_similarity(const char *a, const char *b)
-{
-	uint32_t ca[128], cb[128];
-	int na = 0, nb = 0;
-	for (const unsigned char *q = (const unsigned char *)a; *q && na < 128; na++) {
-		int len = *q < 0x80 ? 1 : *q < 0xe0 ? 2 : *q < 0xf0 ? 3 : 4;
-		uint32_t cp = 0;
-		for (int i = 0; i < len && q[i]; i++)
-			cp = cp << 8 | q[i];
-		ca[na] = cp;
-		for (int i = 0; i < len && *q; i++)
-			q++;
-	}
-	for (const unsigned char *q = (const unsigned char *)b; *q && nb < 128; nb++) {
-		int len = *q < 0x80 ? 1 : *q < 0xe0 ? 2 : *q < 0xf0 ? 3 : 4;
-		uint32_t cp = 0;
-		for (int i = 0; i < len && q[i]; i++)
-			cp = cp << 8 | q[i];
-		cb[nb] = cp;
-		for (int i = 0; i < len && *q; i++)
-			q++;
-	}
-	if (na < 2 || nb < 2)
-		return na == nb && na == 1 && ca[0] == cb[0] ? 100 : 0;
-	int common = 0;
-	bool used[128] = {false};
-	for (int i = 0; i + 1 < na; i++)
-		for (int j = 0; j + 1 < nb; j++)
-			if (!used[j] && ca[i] == cb[j] && ca[i + 1] == cb[j + 1]) {
-				used[j] = true;
-				common++;
-				break;
-			}
-	return 200 * common / ((na - 1) + (nb - 1));
-}
-
 struct cand {
 	int64_t id;
 	int score;
@@ -1822,7 +1783,7 @@ static int find_dups(struct imp *im, const json_t *in, struct cand *cand, int *n
 				gx_stmt_bind_str(st, 3, plan.cond[0].upper);
 				while ((rc = gx_stmt_step(st)) == GX_ROW) {
 					const char *other = gx_stmt_col_text(st, 1);
-					int sim = other ? name_similarity(key, other) : 0;
+					int sim = other ? gx_customer_name_similarity(key, other) : 0;
 					if (sim >= 70)
 						add_cand(cand, n, max, gx_stmt_col_int64(st, 0), sim * 8 / 10, "similar_name");
 				}
