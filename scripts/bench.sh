@@ -291,3 +291,4 @@ BEGIN {
 echo "guanxi request log: $(wc -l <"$TMP/guanxi.log") lines ($(du -k "$TMP/guanxi.log" | cut -f1) KiB) written to a file during the run"
 stop_servers # before the next benchmark, so that they do not hold memory or ports meanwhile
 if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then echo; bench/pg.sh; else echo "bench: PostgreSQL is not installed: bench/pg.sh skipped"; fi
+GX_BENCH_ROWS=200000 GX_BENCH_EXPORT_ROWS=1000000 "$ROOT"/bench/import_export.sh
