@@ -35,28 +35,7 @@ static bool flag(struct gx_req *r, const char *name)
 
 static void queue_mhd(struct gx_req *r, int status, struct MHD_Response *resp, uint64_t bytes)
 {
-	if (!resp) {
-		gx_reply_problem(r, 503, "the server is short of memory; try again", NULL);
-		return;
-	}
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
-	MHD_add_response_header(resp, "Permissions-Policy", "camera=(), microphone=(), geolocation=(self)");
-	MHD_add_response_header(resp, "Content-Security-Policy",
-		"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-		"img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
-		"object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'");
-	MHD_add_response_header(resp, "X-Request-Id", r->request_id);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	for (int i = 0; i < r->nout_headers; i++)
-		MHD_add_response_header(resp, r->out_headers[i][0], r->out_headers[i][1]);
-	r->answered = true;
-	r->status = status;
-	r->resp_bytes = (size_t)bytes;
-	MHD_queue_response(r->conn, (unsigned)status, resp);
-	MHD_destroy_response(resp);
+	gx_reply_mhd(r, status, resp, (size_t)bytes);
 }
 
 static void attachment(struct gx_req *r, const char *base, const char *ext)

@@ -108,6 +108,10 @@ void gx_reply_json(struct gx_req *r, int status, json_t *body);
 void gx_reply_raw(struct gx_req *r, int status, const char *content_type, const void *data,
 		  size_t len, bool copy);
 void gx_reply_empty(struct gx_req *r, int status);
+/* Sends a libmicrohttpd response built by the caller (streams, files) with
+ * the same security headers as every reply; owns resp (NULL answers 503). */
+struct MHD_Response;
+void gx_reply_mhd(struct gx_req *r, int status, struct MHD_Response *resp, size_t bytes);
 /* RFC 9457 problem+json. errors (stolen) may be NULL. */
 void gx_reply_problem(struct gx_req *r, int status, const char *detail, json_t *errors);
 /* Maps a GX_E* code to its status and problem type, with errs as details. */

@@ -70,6 +70,16 @@ static void send_response(struct gx_req *r, int status, struct MHD_Response *res
 	MHD_destroy_response(resp);
 }
 
+void gx_reply_mhd(struct gx_req *r, int status, struct MHD_Response *resp, size_t bytes)
+{
+	if (!resp) {
+		gx_reply_problem(r, 503, "the server is short of memory; try again", NULL);
+		return;
+	}
+	r->resp_bytes = bytes;
+	send_response(r, status, resp, strncmp(r->path, "/api/", 5) == 0);
+}
+
 void gx_reply_raw(struct gx_req *r, int status, const char *content_type, const void *data,
 		  size_t len, bool copy)
 {
