@@ -356,6 +356,12 @@ static void dispatch(struct gx_req *r)
 	r->route = rt;
 	if (!(rt->flags & GX_ROUTE_PUBLIC)) {
 		int rc = gx_http_authenticate(r);
+		if (rc && rc != GX_EAUTH && rc != GX_ETHROTTLED) {
+			/* the database did not answer: not the client's fault, and
+			 * a 401 would log a browser out */
+			gx_reply_error(r, rc, NULL);
+			return;
+		}
 		if (rc) {
 			gx_reply_header(r, "WWW-Authenticate", "Bearer realm=\"guanxi\"");
 			gx_reply_problem(r, 401, rc == GX_ETHROTTLED ? "too many attempts" : "log in first, or send a valid Bearer token or API key", NULL);

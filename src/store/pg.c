@@ -74,6 +74,7 @@ static int map_result(struct pg_conn *c, const PGresult *r, const char *sql)
 	set_err(c, msg && *msg ? msg : PQerrorMessage(c->db));
 	if (!state || PQstatus(c->db) != CONNECTION_OK) {
 		/* a replica that went away costs nothing: the primary answers */
+		c->base.lost |= c->base.replica;
 		if (c->base.replica)
 			gx_log_warn("postgres: read replica connection failure: %s", c->err);
 		else
@@ -106,6 +107,7 @@ static int map_result(struct pg_conn *c, const PGresult *r, const char *sql)
 		return GX_EINVAL;
 	}
 	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0) {
+		c->base.lost |= c->base.replica;
 		if (c->base.replica)
 			gx_log_warn("postgres: read replica connection failure (%s): %s", state, c->err);
 		else
@@ -357,6 +359,20 @@ static int check_standby(struct pg_conn *c)
 	return rc;
 }
 
+/* Later keywords win: the URL may change the timeouts and the application
+ * name, but the client encoding is always UTF-8. The keepalives notice a
+ * vanished server in about a minute instead of the kernel's two hours. A
+ * replica gets less time to connect: the primary answers reads while it is
+ * away. NULL when out of memory, else a connection to check with PQstatus. */
+static PGconn *connect_to(struct gx_store *s, int replica)
+{
+	const char *keys[] = {"connect_timeout", "application_name", "keepalives_idle",
+			      "keepalives_interval", "keepalives_count", "dbname", "client_encoding", NULL};
+	const char *vals[] = {replica ? "3" : "10", replica ? "guanxi-replica" : "guanxi", "30", "10", "3",
+			      replica ? s->replica : s->url, "UTF8", NULL};
+	return PQconnectdbParams(keys, vals, 1);
+}
+
 static int pg_conn_open(struct gx_store *s, int writer, int replica, struct gx_conn **out)
 {
 	if (!PQisthreadsafe()) {
@@ -369,16 +385,7 @@ static int pg_conn_open(struct gx_store *s, int writer, int replica, struct gx_c
 	c->base.store = s;
 	c->base.writer = writer;
 	c->base.replica = replica;
-	/* Later keywords win: the URL may change the timeouts and the
-	 * application name, but the client encoding is always UTF-8. The
-	 * keepalives notice a vanished server in about a minute instead of the
-	 * kernel's two hours. A replica gets less time to connect: the primary
-	 * answers reads while it is away. */
-	const char *keys[] = {"connect_timeout", "application_name", "keepalives_idle",
-			      "keepalives_interval", "keepalives_count", "dbname", "client_encoding", NULL};
-	const char *vals[] = {replica ? "3" : "10", replica ? "guanxi-replica" : "guanxi", "30", "10", "3",
-			      replica ? s->replica : s->url, "UTF8", NULL};
-	c->db = PQconnectdbParams(keys, vals, 1);
+	c->db = connect_to(s, replica);
 	if (!c->db) {
 		free(c);
 		return GX_ENOMEM;
@@ -694,6 +701,26 @@ static bool is_select(const char *sql)
 	return strncasecmp(sql, "SELECT", 6) == 0;
 }
 
+/* A replica connection whose server went away is reconnected to the
+ * primary for the rest of its request (it is closed at release). */
+static int move_to_primary(struct pg_conn *c)
+{
+	c->base.lost = 1;
+	gx_log_warn("postgres: the read replica went away; this read goes to the primary");
+	PQfinish(c->db);
+	c->db = connect_to(c->base.store, 0);
+	if (!c->db)
+		return GX_ENOMEM;
+	c->gen++; /* the primary knows none of our prepared statements */
+	if (PQstatus(c->db) != CONNECTION_OK) {
+		set_err(c, PQerrorMessage(c->db));
+		gx_log_error("postgres: cannot connect: %s", c->err);
+		return GX_EDB;
+	}
+	PQsetNoticeProcessor(c->db, on_notice, NULL);
+	return setup_session(c);
+}
+
 static int execute(struct pg_stmt *st)
 {
 	struct pg_conn *c = PCONN(&st->base);
@@ -720,7 +747,9 @@ static int execute(struct pg_stmt *st)
 		bool lost = PQstatus(c->db) != CONNECTION_OK;
 		if (lost && idle && attempt == 0 && !c->base.in_tx && is_select(st->sql)) {
 			PQclear(r);
-			rc = ensure_conn(c);
+			/* the replica went away: this read goes to the primary,
+			 * and the store drops the connection at release */
+			rc = c->base.replica ? move_to_primary(c) : ensure_conn(c);
 			if (!rc)
 				rc = ensure_prepared(c, st);
 			if (rc)

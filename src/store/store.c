@@ -219,6 +219,10 @@ void gx_store_release(struct gx_conn *c)
 		pthread_mutex_unlock(&s->writer_lock);
 		return;
 	}
+	if (c->replica && c->lost) {
+		replica_failed(s, c);
+		return;
+	}
 	pthread_mutex_lock(&s->lock);
 	if (c->replica) {
 		c->next_free = s->free_replicas;

@@ -49,6 +49,8 @@ struct gx_conn {
 	struct gx_store *store;
 	int writer;
 	int replica;   /* a reader on the replica */
+	int lost;      /* a replica connection whose server went away: the store
+			* closes it at release and reads from the primary a while */
 	int in_tx;
 	int dirty;     /* the writer ran something since it was borrowed */
 	struct gx_conn *next_free;
