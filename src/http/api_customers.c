@@ -77,7 +77,7 @@ static void h_create(struct gx_req *r)
 
 /* Customer list extras: ?risk=single_person|narrow|broad|none (relationship
  * breadth) and ?member=<user id> (customers served by that user). */
-static int customer_params(struct gx_req *r, struct gx_list_query *q, const char *key, const char *value,
+int gx_customer_list_param(struct gx_req *r, struct gx_list_query *q, const char *key, const char *value,
 			   struct gx_errors *errs)
 {
 	static const char breadth[] = "(SELECT count(*) FROM relationships r WHERE r.tenant_id = customers.tenant_id "
@@ -119,7 +119,7 @@ static int customer_params(struct gx_req *r, struct gx_list_query *q, const char
 
 static void h_list(struct gx_req *r)
 {
-	gx_http_entity_list(r, &gx_customers_entity, customer_params);
+	gx_http_entity_list(r, &gx_customers_entity, gx_customer_list_param);
 }
 
 static void h_duplicates(struct gx_req *r)

@@ -517,7 +517,14 @@ static enum MHD_Result export_arg(void *cls, enum MHD_ValueKind kind, const char
 	for (const char *const *k = own; *k; k++)
 		if (!strcmp(key, *k))
 			return MHD_YES;
-	if (!a->rc)
+	if (a->rc)
+		return MHD_YES;
+	/* the list's own parameters first: an export is of what the list shows */
+	int own_rc = a->e == &gx_customers_entity ?
+		gx_customer_list_param(a->r, a->q, key, value ? value : "", &a->errs) : 0;
+	if (own_rc < 0)
+		a->rc = own_rc;
+	else if (own_rc == 0)
 		a->rc = gx_list_param(&a->r->ctx, a->e, a->q, key, value ? value : "", &a->errs);
 	return MHD_YES;
 }

@@ -78,6 +78,10 @@ void gx_routes_add_entity(const struct gx_entity *e);
  * parameter on to the engine, or a negative GX_E* (with errs filled). */
 typedef int (*gx_list_param_fn)(struct gx_req *r, struct gx_list_query *q, const char *key,
 				const char *value, struct gx_errors *errs);
+/* The customer list's own parameters (risk=, member=, the analytics
+ * filters): the list and its export take the same. */
+int gx_customer_list_param(struct gx_req *r, struct gx_list_query *q, const char *key, const char *value,
+			   struct gx_errors *errs);
 /* The generic list handler, with entity-specific parameters. */
 void gx_http_entity_list(struct gx_req *r, const struct gx_entity *e, gx_list_param_fn extra);
 /* Finds the route for method+path; *status_out 404 or 405 when none. */

@@ -302,3 +302,19 @@ test('a large export streams page by page (constant memory) and every row comes'
   const x = await rawBytes('/api/v1/exports/customers?format=xlsx&columns=code&filter[code][gte]=BIG-&filter[code][lt]=BIG-~');
   assert.equal(sheetRows(x.buf).rows.length, 1501);
 });
+
+test('the customer list\'s own filters (team breadth, member) export what the list shows', async () => {
+  const [c1] = (await gx.getOk('/api/v1/customers?filter[code]=EXP-001', as('admin'))).items;
+  const mgr = (await gx.getOk('/api/v1/users?filter[username]=mgr', as('admin'))).items[0];
+  await gx.create('relationships', { customer_id: c1.id, user_id: mgr.id, role: 'owner' }, as('admin'));
+  for (const query of ['risk=single_person', 'risk=none', `member=${mgr.id}`]) {
+    const list = await gx.listAll('customers', `${query}&sort=code`, as('admin'));
+    const r = await download(`/api/v1/exports/customers?${query}&sort=code&lang=en&columns=code`);
+    assert.equal(r.status, 200, `${query}: ${r.text.slice(0, 300)}`);
+    assert.deepEqual(parseCsv(r.text).slice(1).map((x) => x[0]), list.map((c) => c.code), query);
+  }
+  const served = parseCsv((await download(`/api/v1/exports/customers?member=${mgr.id}&columns=code`)).text).slice(1);
+  assert.deepEqual(served, [['EXP-001']]);
+  assertProblem(await download('/api/v1/exports/customers?risk=lonely'), 400);
+  assertProblem(await download(`/api/v1/exports/customers?risk=none&member=${mgr.id}`), 400);
+});
