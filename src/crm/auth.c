@@ -7,6 +7,7 @@
 #include "core/time.h"
 #include "core/utf8.h"
 #include "crm/perm.h"
+#include "crm/user.h"
 #include "store/store.h"
 
 #include <pthread.h>
@@ -469,6 +470,54 @@ int gx_auth_logout(struct gx_ctx *ctx, const char *token)
 		rc = gx_audit_write(ctx, c, "logout", "users", ctx->user_id, NULL, NULL, NULL);
 	gx_store_release(c);
 	gx_auth_invalidate();
+	return rc;
+}
+
+int gx_auth_end_sessions(struct gx_ctx *ctx, struct gx_conn *c, int64_t user_id, const char *keep_token)
+{
+	char keep[65] = "", now[40];
+	if (keep_token && strncmp(keep_token, "gxk_", 4) != 0)
+		token_hash(keep_token, keep);
+	gx_time_iso(gx_now_ms(), now, sizeof now);
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, "UPDATE sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? "
+				    "AND token_hash <> ? AND revoked_at IS NULL", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_str(st, 1, now);
+	gx_stmt_bind_int64(st, 2, ctx->tenant_id);
+	gx_stmt_bind_int64(st, 3, user_id);
+	gx_stmt_bind_str(st, 4, keep);
+	rc = gx_stmt_step(st);
+	gx_stmt_reset(st);
+	gx_auth_invalidate();
+	return rc;
+}
+
+int gx_auth_change_password(struct gx_ctx *ctx, const char *token, const char *new_password,
+			    struct gx_errors *errs)
+{
+	if (!gx_password_acceptable(new_password, "new_password", errs))
+		return GX_EINVAL;
+	char hash[GX_PWHASH_LEN];
+	int rc = gx_password_hash(new_password, hash);
+	if (rc)
+		return rc;
+	json_t *patch = json_pack("{s:s}", "password_hash", hash), *out = NULL;
+	if (!patch)
+		return GX_ENOMEM;
+	struct gx_conn *c;
+	gx_store_writer(ctx->store, &c);
+	rc = gx_conn_begin(c);
+	if (!rc)
+		rc = gx_entity_update_conn(ctx, c, &gx_users_entity, ctx->user_id, patch, &out);
+	if (!rc)
+		rc = gx_auth_end_sessions(ctx, c, ctx->user_id, token);
+	if (!rc)
+		rc = gx_conn_commit(c);
+	gx_store_release(c);
+	json_decref(out);
+	json_decref(patch);
 	return rc;
 }
 

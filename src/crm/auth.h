@@ -48,6 +48,14 @@ int gx_auth_check_password(struct gx_ctx *ctx, const char *username, const char 
 void gx_auth_invalidate(void);
 /* Revokes the session whose token this is (no-op for API keys). */
 int gx_auth_logout(struct gx_ctx *ctx, const char *token);
+/* Revokes every session of user_id but the one of keep_token (NULL: all),
+ * inside c's open write transaction. */
+int gx_auth_end_sessions(struct gx_ctx *ctx, struct gx_conn *c, int64_t user_id, const char *keep_token);
+/* Changes the context user's own password (already checked as theirs) and
+ * ends their other sessions, in one transaction: whoever else knew the old
+ * password is out. GX_EINVAL (errs) for an unacceptable password. */
+int gx_auth_change_password(struct gx_ctx *ctx, const char *token, const char *new_password,
+			    struct gx_errors *errs);
 
 /* Throttling settings (from the config); call once at start. */
 void gx_auth_throttle_config(int max_failures, int window_seconds);

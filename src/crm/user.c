@@ -126,6 +126,13 @@ static int user_before_write(struct gx_ctx *ctx, struct gx_conn *c, const struct
 			if (rc)
 				return rc;
 			json_object_set_new(values, "password_hash", json_string(hash));
+			/* a password set for someone: whoever held a session
+			 * with the old one is out (this transaction's) */
+			if (current) {
+				rc = gx_auth_end_sessions(ctx, c, json_integer_value(json_object_get(current, "id")), NULL);
+				if (rc)
+					return rc;
+			}
 		}
 	} else if (pw || !current) {
 		gx_errors_add(errs, "password", "required", "a new user needs a password");
@@ -177,22 +184,8 @@ static int user_after_write(struct gx_ctx *ctx, struct gx_conn *c, const struct 
 	}
 	bool gone = !json_is_null(json_object_get(after, "disabled_at")) ||
 		    !json_is_null(json_object_get(after, "deleted_at"));
-	if (gone) {
-		char now[40];
-		gx_time_iso(gx_now_ms(), now, sizeof now);
-		struct gx_stmt *st;
-		int rc = gx_conn_prepare(c, "UPDATE sessions SET revoked_at = ? WHERE tenant_id = ? "
-					    "AND user_id = ? AND revoked_at IS NULL", &st);
-		if (rc)
-			return rc;
-		gx_stmt_bind_str(st, 1, now);
-		gx_stmt_bind_int64(st, 2, ctx->tenant_id);
-		gx_stmt_bind_int64(st, 3, id);
-		rc = gx_stmt_step(st);
-		gx_stmt_reset(st);
-		if (rc)
-			return rc;
-	}
+	if (gone)
+		return gx_auth_end_sessions(ctx, c, id, NULL);
 	return 0;
 }
 

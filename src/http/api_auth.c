@@ -124,14 +124,8 @@ static void h_password(struct gx_req *r)
 			rc = GX_EINVAL;
 		}
 	}
-	if (!rc) {
-		json_t *patch = json_pack("{s:s}", "password", neu);
-		json_t *out = NULL;
-		rc = gx_entity_update(&r->ctx, &gx_users_entity, r->ctx.user_id,
-				      json_integer_value(json_object_get(me, "version")), patch, &out, &errs);
-		json_decref(patch);
-		json_decref(out);
-	}
+	if (!rc)
+		rc = gx_auth_change_password(&r->ctx, gx_http_token(r), neu, &errs);
 	json_decref(me);
 	json_decref(body);
 	if (rc)

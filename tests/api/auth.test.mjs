@@ -270,6 +270,8 @@ test('a disabled user cannot log in, and their sessions and API keys stop workin
 test('a user changes their own password with the current one', async () => {
   const pat = await gx.login('pat');
   secrets.push(pat.token);
+  const otherDevice = await gx.login('pat'); // e.g. a phone that someone else may hold
+  secrets.push(otherDevice.token);
   const NEW = 'Pat-new-password-9';
   const path = '/api/v1/auth/password';
   const wrong = await gx.post(path, { current_password: 'not-it-at-all', new_password: NEW }, { token: pat.token });
@@ -283,6 +285,8 @@ test('a user changes their own password with the current one', async () => {
   assertProblem(await gx.post(path, { current_password: USER_PASSWORD, new_password: NEW }), 401, 'no credentials');
   const ok = await gx.post(path, { current_password: USER_PASSWORD, new_password: NEW }, { token: pat.token });
   assert.equal(ok.status, 204, ok.text);
+  assert.equal((await gx.getOk('/api/v1/auth/me', { token: pat.token })).user.username, 'pat', 'the session that changed it goes on');
+  assertProblem(await gx.get('/api/v1/auth/me', { token: otherDevice.token }), 401, 'another session of the old password goes on');
   assertProblem(await gx.loginRaw('pat', USER_PASSWORD), 401, 'login with the old password');
   const fresh = await gx.login('pat', NEW);
   secrets.push(fresh.token);
@@ -293,6 +297,13 @@ test('a user changes their own password with the current one', async () => {
   for (const text of [JSON.stringify(hist), await sqlite(gx.db, '.dump')]) {
     assert.ok(!text.includes(NEW) && !text.includes(USER_PASSWORD), 'a password is stored in clear');
   }
+  // an administrator who sets someone's password ends all their sessions
+  const v = (await gx.getOk(`/api/v1/users/${pat.user.id}`, { token: admin.token })).version;
+  const reset = await gx.patch(`/api/v1/users/${pat.user.id}`, { password: 'Pat-reset-by-admin-7' }, { token: admin.token, ifMatch: `"${v}"` });
+  assert.equal(reset.status, 200, reset.text);
+  for (const s of [pat.token, fresh.token]) assertProblem(await gx.get('/api/v1/auth/me', { token: s }), 401, 'a session after the reset');
+  assert.equal((await gx.getOk('/api/v1/auth/me', { token: admin.token })).user.username, 'admin', 'the admin\'s own session goes on');
+  secrets.push('Pat-reset-by-admin-7');
 });
 
 test('no password, token or key appears in the audit log, the history or the server log', async () => {
