@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/time.h"
+#include "core/utf8.h"
 #include "crm/auth.h"
 #include "crm/customer.h"
 #include "crm/perm.h"
@@ -414,10 +415,13 @@ int gx_cmd_user(struct gx_cli *c)
 			size_t i;
 			json_t *u;
 			json_array_foreach(json_object_get(page, "items"), i, u)
-				printf("%-20s %-24s %-10s %s\n", json_string_value(json_object_get(u, "username")),
-				       json_string_value(json_object_get(u, "display_name")),
-				       json_string_value(json_object_get(u, "role")),
+			{ /* padded by terminal columns: Chinese names are 2 a character */
+				printf("%-20s ", json_string_value(json_object_get(u, "username")));
+				const char *name = json_string_value(json_object_get(u, "display_name"));
+				gx_print_padded(stdout, name ? name : "", 24);
+				printf(" %-10s %s\n", json_string_value(json_object_get(u, "role")),
 				       json_is_null(json_object_get(u, "disabled_at")) ? "active" : "disabled");
+			}
 			const char *next = json_string_value(json_object_get(page, "next_cursor"));
 			int prc = next ? gx_list_param(&ctx, &gx_users_entity, &q, "cursor", gx_arena_strdup(&a, next), NULL) : 1;
 			json_decref(page);

@@ -5,6 +5,7 @@
 
 #include "core/err.h"
 #include "core/time.h"
+#include "core/utf8.h"
 #include "crm/customer.h"
 #include "crm/transaction.h"
 #include "crm/user.h"
@@ -364,7 +365,9 @@ int gx_cmd_demo(struct gx_cli *c)
 		int r = gx_entity_create(&ctx, &gx_users_entity, in, &out, &errs);
 		if (r == 0) {
 			made_users++;
-			printf("%-14s %-8s %-10s %s\n", u->username, u->name, u->role, pw);
+			printf("%-14s ", u->username);
+			gx_print_padded(stdout, u->name, 8);
+			printf(" %-10s %s\n", u->role, pw);
 		} else if (r != GX_ECONFLICT) {
 			rc = r;
 		}

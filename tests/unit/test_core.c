@@ -44,6 +44,20 @@ GX_TEST(buf_refuses_to_grow_past_max)
 	gx_buf_free(&b);
 }
 
+GX_TEST(utf8_width_counts_terminal_columns)
+{
+	ASSERT_EQ_INT((int)gx_utf8_width(""), 0);
+	ASSERT_EQ_INT((int)gx_utf8_width("admin"), 5);
+	ASSERT_EQ_INT((int)gx_utf8_width("王芳"), 4);
+	ASSERT_EQ_INT((int)gx_utf8_width("林志明 manager"), 14);
+	ASSERT_EQ_INT((int)gx_utf8_width("蔡雅婷"), 6);
+	ASSERT_EQ_INT((int)gx_utf8_width("ＡＢ"), 4);       /* full-width */
+	ASSERT_EQ_INT((int)gx_utf8_width("ｶﾅ"), 2);         /* half-width katakana */
+	ASSERT_EQ_INT((int)gx_utf8_width("José"), 4);
+	ASSERT_EQ_INT((int)gx_utf8_width("Jose\xcc\x81"), 4); /* e + combining acute */
+	ASSERT_EQ_INT((int)gx_utf8_width("\xf0\xa0\x80\x80"), 2); /* U+20000, plane 2 */
+}
+
 GX_TEST(utf8_validation_is_strict)
 {
 	ASSERT_TRUE(gx_utf8_valid("张三 abc", strlen("张三 abc")));
