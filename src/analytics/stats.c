@@ -16,6 +16,8 @@
 
 #define DAY_MS 86400000LL
 
+static void pending_free(struct gx_stats_pending *p);
+
 /* ---- helpers ------------------------------------------------------------------------ */
 
 static void bind_opt_str(struct gx_stmt *st, int i, const char *s)
@@ -108,6 +110,9 @@ size_t gx_stats_touched(struct gx_stats_batch *b)
 
 int gx_stats_end(struct gx_stats_batch *b, int rc)
 {
+	if (!rc)
+		rc = gx_stats_flush(b);
+	pending_free(b->pend);
 	if (!rc && gx_stats_touched(b))
 		rc = gx_analytics_score_customers(b->ctx, b->c, b->tz, b->dirty, b->ndirty);
 	free(b->dirty);
@@ -347,7 +352,9 @@ int gx_stats_add(struct gx_stats_batch *b, const struct gx_tx *t)
 {
 	int64_t day = gx_tz_day(b->tz, t->at_ms);
 	struct srow r;
-	int rc = srow_load(b, t->customer_id, &r);
+	int rc = gx_stats_flush(b);
+	if (!rc)
+		rc = srow_load(b, t->customer_id, &r);
 	bool positive = t->amount > 0, same_day = false;
 	if (!rc && positive)
 		rc = other_purchase_that_day(b, t->customer_id, t->id, day, &same_day);
@@ -395,6 +402,303 @@ int gx_stats_add(struct gx_stats_batch *b, const struct gx_tx *t)
 				 t->amount, positive, t->occurred_at);
 	if (!rc)
 		rc = gx_stats_touch(b, t->customer_id);
+	return rc;
+}
+
+/* ---- deferred: many new transactions, written aggregated --------------------------------------- */
+
+/* One pending transaction, compactly; strings are interned in the pending
+ * set (index + 1, 0 for none). */
+struct prow {
+	int64_t cid, id, at_ms, amount, cost, quantity;
+	int64_t day;
+	uint32_t product, category, currency;
+	bool has_cost, has_quantity;
+};
+
+struct gx_stats_pending {
+	struct prow *rows;
+	size_t n, cap;
+	char **str;          /* interned strings */
+	size_t nstr, cstr;
+	uint32_t *slots;     /* open addressing: string index + 1, 0 empty */
+	size_t nslots;
+};
+
+#define PENDING_WINDOW ((size_t)1 << 20)
+
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* The index + 1 of s among the interned strings (0 for NULL or ""). */
+static int intern(struct gx_stats_pending *p, const char *s, uint32_t *out)
+{
+	*out = 0;
+	if (!s || !*s)
+		return 0;
+	if ((p->nstr + 1) * 2 > p->nslots) {
+		size_t n = p->nslots ? p->nslots * 2 : 256;
+		uint32_t *sl = calloc(n, sizeof *sl);
+		if (!sl)
+			return GX_ENOMEM;
+		for (size_t i = 0; i < p->nstr; i++) {
+			size_t k = str_hash(p->str[i]) & (n - 1);
+			while (sl[k])
+				k = (k + 1) & (n - 1);
+			sl[k] = (uint32_t)i + 1;
+		}
+		free(p->slots);
+		p->slots = sl;
+		p->nslots = n;
+	}
+	size_t k = str_hash(s) & (p->nslots - 1);
+	for (; p->slots[k]; k = (k + 1) & (p->nslots - 1))
+		if (strcmp(p->str[p->slots[k] - 1], s) == 0) {
+			*out = p->slots[k];
+			return 0;
+		}
+	if (p->nstr == p->cstr) {
+		size_t cap = p->cstr ? p->cstr * 2 : 64;
+		char **v = realloc(p->str, cap * sizeof *v);
+		if (!v)
+			return GX_ENOMEM;
+		p->str = v;
+		p->cstr = cap;
+	}
+	char *copy = strdup(s);
+	if (!copy)
+		return GX_ENOMEM;
+	p->str[p->nstr++] = copy;
+	p->slots[k] = (uint32_t)p->nstr;
+	*out = (uint32_t)p->nstr;
+	return 0;
+}
+
+static const char *pstr(const struct gx_stats_pending *p, uint32_t i)
+{
+	return i ? p->str[i - 1] : NULL;
+}
+
+static void pending_free(struct gx_stats_pending *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nstr; i++)
+		free(p->str[i]);
+	free(p->str);
+	free(p->slots);
+	free(p->rows);
+	free(p);
+}
+
+int gx_stats_add_deferred(struct gx_stats_batch *b, const struct gx_tx *t)
+{
+	if (!b->pend && !(b->pend = calloc(1, sizeof *b->pend)))
+		return GX_ENOMEM;
+	struct gx_stats_pending *p = b->pend;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 4096;
+		struct prow *v = realloc(p->rows, cap * sizeof *v);
+		if (!v)
+			return GX_ENOMEM;
+		p->rows = v;
+		p->cap = cap;
+	}
+	struct prow *r = &p->rows[p->n];
+	*r = (struct prow){.cid = t->customer_id, .id = t->id, .at_ms = t->at_ms, .amount = t->amount,
+			   .cost = t->has_cost ? t->cost : 0, .has_cost = t->has_cost,
+			   .quantity = t->has_quantity ? t->quantity : 0, .has_quantity = t->has_quantity,
+			   .day = gx_tz_day(b->tz, t->at_ms)};
+	int rc = intern(p, t->product, &r->product);
+	if (!rc && r->product)
+		rc = intern(p, t->category, &r->category);
+	if (!rc)
+		rc = intern(p, t->currency, &r->currency);
+	if (rc)
+		return rc;
+	p->n++;
+	return p->n >= (b->window ? b->window : PENDING_WINDOW) ? gx_stats_flush(b) : 0;
+}
+
+static int by_customer_time(const void *x, const void *y)
+{
+	const struct prow *a = x, *b = y;
+	if (a->cid != b->cid)
+		return a->cid < b->cid ? -1 : 1;
+	if (a->at_ms != b->at_ms)
+		return a->at_ms < b->at_ms ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int by_product_time(const void *x, const void *y)
+{
+	const struct prow *a = x, *b = y;
+	if (a->product != b->product)
+		return a->product < b->product ? -1 : 1;
+	return a->at_ms < b->at_ms ? -1 : a->at_ms > b->at_ms;
+}
+
+/* Whether the customer had, before the pending rows g[0..n), a live purchase
+ * on local day d: its stored first and last purchase days answer most
+ * cases without a query. */
+static int had_purchase_on(struct gx_stats_batch *b, const struct srow *orig, const struct prow *g, size_t n,
+			   int64_t d, bool *found)
+{
+	*found = false;
+	if (!orig->has_first || d < orig->first_day || d > orig->last_day)
+		return 0;
+	if (d == orig->first_day || d == orig->last_day) {
+		*found = true;
+		return 0;
+	}
+	char from[40], to[40];
+	gx_time_iso(gx_tz_day_start(b->tz, d), from, sizeof from);
+	gx_time_iso(gx_tz_day_start(b->tz, d + 1), to, sizeof to);
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(b->c,
+		"SELECT id FROM transactions WHERE tenant_id = ? AND customer_id = ? AND occurred_at >= ? AND "
+		"occurred_at < ? AND amount > 0 AND deleted_at IS NULL", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+	gx_stmt_bind_int64(st, 2, g[0].cid);
+	gx_stmt_bind_str(st, 3, from);
+	gx_stmt_bind_str(st, 4, to);
+	while (!*found && (rc = gx_stmt_step(st)) == GX_ROW) {
+		int64_t id = gx_stmt_col_int64(st, 0);
+		bool pending = false;
+		for (size_t i = 0; i < n && !pending; i++)
+			pending = g[i].id == id;
+		*found = !pending;
+	}
+	gx_stmt_reset(st);
+	return rc < 0 ? rc : 0;
+}
+
+/* Writes one customer's pending rows g[0..n), in time order. */
+static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, struct prow *g, size_t n)
+{
+	int64_t cid = g[0].cid;
+	struct srow r, orig;
+	int rc = srow_load(b, cid, &orig);
+	if (rc)
+		return rc;
+	r = orig;
+	int64_t prev_day = 0;
+	bool any = false;
+	for (size_t i = 0; !rc && i < n; i++) {
+		const struct prow *t = &g[i];
+		copy_text(r.currency, sizeof r.currency, pstr(p, t->currency));
+		r.tx_count++;
+		r.revenue += t->amount;
+		r.cost += t->cost;
+		if (t->amount <= 0)
+			continue;
+		r.purchase_amount += t->amount;
+		/* a purchase day counts once: rows are in time order, days with it */
+		if (!any || t->day != prev_day) {
+			bool before = false;
+			rc = had_purchase_on(b, &orig, g, n, t->day, &before);
+			if (!before)
+				r.purchase_count++;
+		}
+		any = true;
+		prev_day = t->day;
+		char at[40];
+		gx_time_iso(t->at_ms, at, sizeof at);
+		if (!r.has_first || t->day < r.first_day) {
+			if (!r.has_first) {
+				r.last_day = t->day;
+				copy_text(r.last_at, sizeof r.last_at, at);
+			}
+			r.has_first = true;
+			r.first_day = t->day;
+			r.first_day_amount = t->amount;
+			copy_text(r.first_at, sizeof r.first_at, at);
+		} else if (t->day == r.first_day) {
+			r.first_day_amount += t->amount;
+			if (strcmp(at, r.first_at) < 0)
+				copy_text(r.first_at, sizeof r.first_at, at);
+		}
+		if (t->day > r.last_day || (t->day == r.last_day && strcmp(at, r.last_at) > 0)) {
+			r.last_day = t->day;
+			copy_text(r.last_at, sizeof r.last_at, at);
+		}
+	}
+	if (!rc)
+		rc = srow_save(b, cid, &r);
+	if (!rc && !orig.exists)
+		rc = gx_stats_refresh_service(b, cid);
+	/* months: the rows are in time order, so a month's rows are together
+	 * (the upsert adds, so a month met twice is still right) */
+	for (size_t i = 0; !rc && i < n;) {
+		char month[8];
+		gx_day_month(g[i].day, month, sizeof month);
+		int64_t rev = 0, purchases = 0, count = 0;
+		size_t j = i;
+		for (; j < n; j++) {
+			char m2[8];
+			if (j > i && g[j].day != g[j - 1].day) {
+				gx_day_month(g[j].day, m2, sizeof m2);
+				if (strcmp(m2, month) != 0)
+					break;
+			}
+			rev += g[j].amount;
+			purchases += g[j].amount > 0;
+			count++;
+		}
+		rc = month_add(b, cid, month, rev, purchases, count);
+		i = j;
+	}
+	/* products: one upsert each */
+	qsort(g, n, sizeof *g, by_product_time);
+	for (size_t i = 0; !rc && i < n;) {
+		size_t j = i;
+		int64_t qty = 0, rev = 0, purchases = 0, last = g[i].at_ms;
+		const char *category = NULL;
+		for (; j < n && g[j].product == g[i].product; j++) {
+			qty += g[j].quantity;
+			rev += g[j].amount;
+			purchases += g[j].amount > 0;
+			if (g[j].at_ms > last)
+				last = g[j].at_ms;
+			const char *c = pstr(p, g[j].category);
+			if (c && (!category || strcmp(c, category) > 0))
+				category = c;
+		}
+		if (g[i].product) {
+			char at[40];
+			gx_time_iso(last, at, sizeof at);
+			rc = product_add(b, cid, pstr(p, g[i].product), category, qty, rev, purchases, at);
+		}
+		i = j;
+	}
+	if (!rc)
+		rc = gx_stats_touch(b, cid);
+	return rc;
+}
+
+int gx_stats_flush(struct gx_stats_batch *b)
+{
+	struct gx_stats_pending *p = b->pend;
+	if (!p || !p->n)
+		return 0;
+	/* customer order: the upserts walk the indexes forward */
+	qsort(p->rows, p->n, sizeof *p->rows, by_customer_time);
+	int rc = 0;
+	for (size_t i = 0; !rc && i < p->n;) {
+		size_t j = i + 1;
+		while (j < p->n && p->rows[j].cid == p->rows[i].cid)
+			j++;
+		rc = flush_customer(b, p, &p->rows[i], j - i);
+		i = j;
+	}
+	p->n = 0;
 	return rc;
 }
 
@@ -585,7 +889,9 @@ static int delete_rows(struct gx_stats_batch *b, const char *sql, int64_t cid)
 
 int gx_stats_recompute(struct gx_stats_batch *b, int64_t cid)
 {
-	int rc = delete_rows(b, "DELETE FROM customer_months WHERE tenant_id = ? AND customer_id = ?", cid);
+	int rc = gx_stats_flush(b);
+	if (!rc)
+		rc = delete_rows(b, "DELETE FROM customer_months WHERE tenant_id = ? AND customer_id = ?", cid);
 	if (!rc)
 		rc = delete_rows(b, "DELETE FROM customer_products WHERE tenant_id = ? AND customer_id = ?", cid);
 	struct gx_stmt *st = NULL;
@@ -752,6 +1058,8 @@ int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers)
 	if (!rc)
 		rc = rebuild_service(&b);
 	/* the scores come from the full pass below, not per customer */
+	if (!rc)
+		rc = gx_stats_flush(&b);
 	b.ndirty = 0;
 	rc = gx_stats_end(&b, rc);
 	if (!rc)

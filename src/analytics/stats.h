@@ -12,6 +12,7 @@
 #include "entity/entity.h"
 
 struct gx_tz;
+struct gx_stats_pending;
 
 /* One transaction as the statistics see it. */
 struct gx_tx {
@@ -36,6 +37,8 @@ struct gx_stats_batch {
 	char tenant_currency[8];
 	int64_t *dirty;           /* customers touched, for rescoring */
 	size_t ndirty, cap;
+	struct gx_stats_pending *pend; /* gx_stats_add_deferred's rows, not written yet */
+	size_t window;            /* rows pending before a flush (0: the default) */
 };
 
 /* Starts a batch (loads the tenant's time zone). GX_ENOMEM, GX_EDB. */
@@ -43,6 +46,17 @@ int gx_stats_begin(struct gx_ctx *ctx, struct gx_conn *c, struct gx_stats_batch 
 /* Applies one new live transaction incrementally: the customer's statistics,
  * its month and its product. GX_EDB. */
 int gx_stats_add(struct gx_stats_batch *b, const struct gx_tx *t);
+/* Adds one new live transaction to the batch's pending rows instead of
+ * writing at once: gx_stats_flush (called by gx_stats_end, and whenever
+ * b->window rows are pending) writes them aggregated, one read and one
+ * upsert per customer and one upsert per customer-month and -product, in
+ * customer order, still inside the caller's transaction. The same result as
+ * gx_stats_add for each row. Between the add and the flush nothing may read
+ * the statistics of the row's customer. Copies what it keeps of t.
+ * GX_ENOMEM, GX_EDB (from a flush). */
+int gx_stats_add_deferred(struct gx_stats_batch *b, const struct gx_tx *t);
+/* Writes the pending rows of gx_stats_add_deferred. GX_ENOMEM, GX_EDB. */
+int gx_stats_flush(struct gx_stats_batch *b);
 /* Recomputes one customer's statistics, months and products from its live
  * transactions, activities and relationships (after an edit or delete). */
 int gx_stats_recompute(struct gx_stats_batch *b, int64_t customer_id);

@@ -47,5 +47,6 @@ int gx_cmd_copy_data(struct gx_cli *c);
 int gx_cmd_import(struct gx_cli *c);
 int gx_cmd_export(struct gx_cli *c);
 int gx_cmd_analytics(struct gx_cli *c);
+int gx_cmd_reindex(struct gx_cli *c);
 
 #endif

@@ -456,6 +456,49 @@ static int reindex_customer(struct gx_ctx *ctx, struct gx_conn *c, int64_t id)
 	return gx_search_reindex(ctx, c, "customers", id, t, n);
 }
 
+/* Rebuilds what is derived from a customer's texts: its hidden keys (name
+ * sort key, duplicate keys) and its search terms (`guanxi reindex`). */
+int gx_customer_reindex(struct gx_ctx *ctx, struct gx_conn *c, int64_t id)
+{
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, "SELECT name, phone, mobile, email FROM customers WHERE tenant_id = ? AND id = ?", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+	gx_stmt_bind_int64(st, 2, id);
+	json_t *v = NULL;
+	rc = gx_stmt_step(st);
+	if (rc == GX_ROW) {
+		v = json_object();
+		static const char *const cols[] = {"name", "phone", "mobile", "email"};
+		for (int i = 0; i < 4; i++)
+			json_object_set_new(v, cols[i], gx_stmt_col_type(st, i) == GX_COL_NULL ? json_null()
+								 : json_string(gx_stmt_col_text(st, i)));
+		rc = 0;
+	}
+	gx_stmt_reset(st);
+	if (rc < 0 || !v) {
+		json_decref(v);
+		return rc < 0 ? rc : gx_search_remove(ctx, c, "customers", id);
+	}
+	rc = set_keys(v, NULL);
+	if (!rc)
+		rc = gx_conn_prepare(c, "UPDATE customers SET name_sort = ?, name_key = ?, phone_key = ?, email_key = ? "
+					"WHERE tenant_id = ? AND id = ?", &st);
+	if (!rc) {
+		static const char *const keys[] = {"name_sort", "name_key", "phone_key", "email_key"};
+		for (int i = 0; i < 4; i++)
+			gx_stmt_bind_str(st, i + 1, json_string_value(json_object_get(v, keys[i])));
+		gx_stmt_bind_int64(st, 5, ctx->tenant_id);
+		gx_stmt_bind_int64(st, 6, id);
+		rc = gx_stmt_step(st);
+		gx_stmt_reset(st);
+		rc = rc < 0 ? rc : 0;
+	}
+	json_decref(v);
+	return rc ? rc : reindex_customer(ctx, c, id);
+}
+
 static int customer_after_write(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
 				int64_t id, const json_t *before, const json_t *after, struct gx_errors *errs)
 {

@@ -33,6 +33,11 @@ int gx_customer_duplicate_pairs(struct gx_ctx *ctx, int limit, json_t **out);
 int gx_customer_merge(struct gx_ctx *ctx, int64_t into, int64_t from, json_t **out,
 		      struct gx_errors *errs);
 
+/* Rebuilds a customer's derived keys (name_sort, duplicate keys) and its
+ * search terms (its own texts and its contacts') in c's transaction; a
+ * missing or deleted customer loses its terms. For `guanxi reindex`. */
+int gx_customer_reindex(struct gx_ctx *ctx, struct gx_conn *c, int64_t id);
+
 /* Relationship team of a customer with breadth and the single-person risk. */
 int gx_customer_team(struct gx_ctx *ctx, int64_t id, json_t **out);
 /* Timeline: activities and field changes of the customer, newest first.

@@ -286,6 +286,8 @@ static int importer_end(struct importer *im, int rc, bool *full_pass)
 {
 	*full_pass = false;
 	if (im->stats_open) {
+		if (!rc)
+			rc = gx_stats_flush(&im->stats);
 		if (!rc && gx_stats_touched(&im->stats) >= 1000) {
 			struct gx_stmt *st;
 			int64_t all = 0;
@@ -546,7 +548,8 @@ static int insert_row(struct importer *im, struct txin *t)
 			   .amount = t->amount, .cost = t->cost, .has_cost = t->has_cost, .quantity = t->quantity,
 			   .has_quantity = t->has_quantity, .currency = t->currency, .product = t->product,
 			   .category = t->category};
-	rc = gx_stats_add(&im->stats, &tx);
+	/* aggregated per customer, month and product when the batch ends */
+	rc = gx_stats_add_deferred(&im->stats, &tx);
 	if (!rc) {
 		im->created++;
 		if (im->keep_ids)

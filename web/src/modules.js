@@ -13,7 +13,7 @@ import { markRaw, reactive } from 'vue'
 import {
   House as HouseIcon, User as UserIcon, UserFilled as UserFilledIcon, OfficeBuilding as OfficeBuildingIcon,
   Setting as SettingIcon, Key as KeyIcon, Document as DocumentIcon, Box as BoxIcon, Files as FilesIcon,
-  List as ListIcon, Switch as SwitchIcon,
+  List as ListIcon, Switch as SwitchIcon, DataAnalysis as DataAnalysisIcon, Reading as ReadingIcon,
 } from '@element-plus/icons-vue'
 import { api, ApiError } from './api.js'
 import { can } from './session.js'
@@ -38,6 +38,12 @@ export const modules = [
     key: 'pool', icon: markRaw(BoxIcon), path: '/customers/pool', perm: 'customers.read',
     probe: '/customers',
     routes: [{ path: 'customers/pool', name: 'pool', component: () => import('./pages/customers/PoolPage.vue') }],
+  },
+  {
+    // analytics dashboards (ECharts is loaded inside this chunk only)
+    key: 'dashboards', icon: markRaw(DataAnalysisIcon), path: '/dashboards', perm: 'analytics.read',
+    probe: '/analytics/settings',
+    routes: [{ path: 'dashboards', name: 'dashboards', component: () => import('./pages/dashboards/DashboardsPage.vue') }],
   },
   {
     key: 'users', group: 'admin', icon: markRaw(UserIcon), path: '/admin/users', perm: 'users.read',
@@ -73,6 +79,11 @@ export const modules = [
   {
     key: 'audit', group: 'admin', icon: markRaw(DocumentIcon), path: '/admin/audit', perm: 'admin.audit',
     routes: [{ path: 'admin/audit', name: 'audit', component: () => import('./pages/admin/AuditPage.vue') }],
+  },
+  {
+    // the API reference, rendered from GET /api/v1/openapi.json; for the people who make API keys
+    key: 'apiDocs', group: 'admin', icon: markRaw(ReadingIcon), path: '/api-docs', perm: 'admin.api_keys',
+    routes: [{ path: 'api-docs', name: 'apiDocs', component: () => import('./pages/apidocs/ApiDocsPage.vue') }],
   },
 ]
 
