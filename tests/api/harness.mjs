@@ -207,6 +207,25 @@ export function rawRequest(port, { method = 'GET', path = '/', headers = {}, bod
 }
 
 /** Asserts a problem+json answer with the given status; returns the problem. */
+/** RFC 4180 CSV text -> rows of cells (quotes, doubled quotes, CRLF, newlines in cells). */
+export function parseCsv(text) {
+  const rows = [];
+  let row = [], cell = '', q = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (q) {
+      if (ch === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (ch === '"') q = false; else cell += ch;
+    } else if (ch === '"') q = true;
+    else if (ch === ',') { row.push(cell); cell = ''; }
+    else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell); rows.push(row); row = []; cell = '';
+    } else cell += ch;
+  }
+  if (cell || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
 export function assertProblem(res, status, what = '') {
   const ctx = `${what ? what + ': ' : ''}answer ${res.status} ${res.text.slice(0, 300)}`;
   if (status !== undefined) assert.equal(res.status, status, ctx);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Guanxi, ROOT, assertProblem, sleep } from './harness.mjs';
+import { Guanxi, ROOT, assertProblem, sleep, parseCsv } from './harness.mjs';
 
 const SHARED = resolve(process.env.GX_SHARED_DATA || join(ROOT, '../shared/data'));
 const gx = new Guanxi({ users: [{ name: 'mgr', role: 'manager' }, { name: 's1', role: 'sales' }] });
@@ -36,24 +36,6 @@ async function importRaw(body, query = '', { who = 'admin', type = 'text/csv', s
 const byName = async (name, who = 'admin') => {
   const b = await gx.getOk(`/api/v1/customers?filter[name]=${encodeURIComponent(name)}&limit=5`, as(who));
   return b.items;
-};
-
-const parseCsv = (text) => {
-  const rows = [];
-  let row = [], cell = '', q = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (q) {
-      if (ch === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (ch === '"') q = false; else cell += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === ',') { row.push(cell); cell = ''; }
-    else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell); rows.push(row); row = []; cell = '';
-    } else cell += ch;
-  }
-  if (cell || row.length) { row.push(cell); rows.push(row); }
-  return rows;
 };
 
 const CN = '客户编号,客户名称,联系电话,手机,邮箱,地址,城市,省份,邮编,客户类型,信用额度,备注\r\n' +

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { Guanxi, assertProblem } from './harness.mjs';
+import { Guanxi, assertProblem, parseCsv } from './harness.mjs';
 
 const gx = new Guanxi({
   tenants: [{ slug: 'other', name: 'Other Co' }],
@@ -20,24 +20,6 @@ before(async () => {
   t.boss2 = (await gx.login('boss2', undefined, 'other')).token;
 });
 after(() => gx.stop());
-
-const parseCsv = (text) => {
-  const rows = [];
-  let row = [], cell = '', q = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (q) {
-      if (ch === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (ch === '"') q = false; else cell += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === ',') { row.push(cell); cell = ''; }
-    else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell); rows.push(row); row = []; cell = '';
-    } else cell += ch;
-  }
-  if (cell || row.length) { row.push(cell); rows.push(row); }
-  return rows;
-};
 
 /** The files of a zip archive (stored or deflated), by name. */
 function unzip(buf) {
