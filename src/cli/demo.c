@@ -2,6 +2,7 @@
  * of a Chinese SME with offices on the mainland and in Taiwan). Later
  * modules add customers, activities and transactions here. */
 #include "cli/cli.h"
+#include "analytics/analytics.h"
 
 #include "core/err.h"
 #include "core/time.h"
@@ -77,6 +78,20 @@ static const char *const subjects[][2] = {
 	{"web", "官网留言咨询产品"}, {"chat", "微信沟通付款事宜"}, {"fax", "传真确认订单"}, {"phone", "催收货款"},
 };
 static const char *const outcomes[] = {"有兴趣，待报价", "已下单", "需再跟进", "暂无需求", "已解决", "投诉已受理"};
+
+/* What an interaction costs the company (CNY minor units), for the cost to
+ * serve: a visit is travel plus the rep's time, a call or a video meeting
+ * the time, a message almost nothing. */
+static int64_t demo_activity_cost(const char *channel, int minutes)
+{
+	if (!strcmp(channel, "visit"))
+		return 30000 + (int64_t)minutes * 150;
+	if (!strcmp(channel, "service_centre"))
+		return 8000 + (int64_t)minutes * 100;
+	if (!strcmp(channel, "phone") || !strcmp(channel, "video"))
+		return (int64_t)minutes * 100;
+	return 200;
+}
 
 /* A small deterministic generator so every demo company looks the same. */
 static uint32_t demo_rand(uint32_t *s)
@@ -200,6 +215,8 @@ static int demo_customers(struct gx_ctx *ctx, struct gx_store *s, const int64_t 
 						subj[0], "subject", subj[1], "outcome", PICK(outcomes, &seed), "occurred_at", when,
 						"duration_min", (int)(demo_rand(&seed) % 90) + 5, "direction",
 						demo_rand(&seed) % 3 ? "outbound" : "inbound");
+			json_object_set_new(ain, "cost", json_integer(demo_activity_cost(
+				subj[0], (int)json_integer_value(json_object_get(ain, "duration_min")))));
 			if (first_contact)
 				json_object_set_new(ain, "contact_id", json_integer(first_contact));
 			if (nstaff)
@@ -394,6 +411,12 @@ int gx_cmd_demo(struct gx_cli *c)
 	int made_transactions = 0;
 	if (!rc && count > 0)
 		rc = demo_transactions(&ctx, s, &made_transactions);
+	/* the lifetime values on the first visit, not after the scheduler's
+	 * first refit */
+	json_t *fit = NULL;
+	if (!rc && made_transactions > 0)
+		rc = gx_analytics_refit(s, tid, 0, &fit);
+	json_decref(fit);
 	gx_arena_free(&a);
 	gx_store_close(s);
 	if (!rc)
