@@ -2177,51 +2177,6 @@ static int find_existing(struct imp *im, struct row *r, json_t *in, int64_t *id,
 	return rc;
 }
 
-/* entity.c: one field-history row (exported for custom fields) */
-int gx_custom_history_row(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, int64_t id,
-			  const char *field, const json_t *old, const json_t *new, int64_t audit_id);
-
-/* Restores a soft-deleted record inside c's transaction as the engine's
- * restore does (version + 1, audit "restore", a history row, the
- * after_write hook: search terms come back). The engine has no
- * transaction-taking restore; this is that, for a batch. */
-static int restore_in_tx(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, int64_t id)
-{
-	json_t *before = NULL, *after = NULL;
-	int rc = gx_entity_get_conn(ctx, c, e, id, true, &before);
-	char now[40];
-	gx_time_iso(gx_now_ms(), now, sizeof now);
-	char *sql = gx_arena_printf(ctx->arena, "UPDATE %s SET deleted_at = NULL, updated_at = ?, updated_by = ?, "
-				    "version = version + 1 WHERE tenant_id = ? AND id = ?", e->table);
-	struct gx_stmt *st = NULL;
-	if (!rc)
-		rc = sql ? gx_conn_prepare(c, sql, &st) : GX_ENOMEM;
-	if (!rc) {
-		gx_stmt_bind_str(st, 1, now);
-		if (ctx->user_id)
-			gx_stmt_bind_int64(st, 2, ctx->user_id);
-		else
-			gx_stmt_bind_null(st, 2);
-		gx_stmt_bind_int64(st, 3, ctx->tenant_id);
-		gx_stmt_bind_int64(st, 4, id);
-		rc = gx_stmt_step(st);
-		gx_stmt_reset(st);
-	}
-	int64_t audit_id = gx_id_new();
-	if (!rc)
-		rc = gx_entity_get_conn(ctx, c, e, id, true, &after);
-	if (!rc)
-		rc = gx_audit_write(ctx, c, "restore", e->name, id, before, after, &audit_id);
-	if (!rc)
-		rc = gx_custom_history_row(ctx, c, e, id, "deleted_at", json_object_get(before, "deleted_at"),
-					   json_object_get(after, "deleted_at"), audit_id);
-	if (!rc && e->hooks.after_write)
-		rc = e->hooks.after_write(ctx, c, e, id, before, after, NULL);
-	json_decref(before);
-	json_decref(after);
-	return rc;
-}
-
 static int savepoint(struct gx_conn *c, const char *what)
 {
 	return gx_conn_exec(c, what);
@@ -2310,7 +2265,7 @@ static int write_row(struct imp *im, struct row *r, struct gx_errors *errs)
 					 * the same row brings it back (undo deletes it again) */
 					json_object_set(before, "deleted_at", json_object_get(current, "deleted_at"));
 					json_object_set_new(after, "deleted_at", json_null());
-					rc = restore_in_tx(&im->rctx, im->c, e, id);
+					rc = gx_entity_restore_conn(&im->rctx, im->c, e, id);
 					if (rc == GX_ECONFLICT) {
 						gx_errors_add(errs, "code", "duplicate", "the deleted record this row matches cannot come back: "
 							      "another record has its values now");
@@ -2803,25 +2758,23 @@ static int load_saved_mapping(struct imp *im, struct gx_errors *errs)
 /* A bulk write touches far more pages than a request: with the writer's
  * usual page cache (16 MB) SQLite spills modified pages to the WAL again and
  * again during one long transaction. The import raises it for its duration
- * (SQLite only; *was gets the setting to restore, 0 when unchanged). */
+ * and keeps the savepoints' statement journal in memory (SQLite only; *was
+ * gets the cache size to restore, 0 when unchanged). */
 #define IMPORT_CACHE_KIB (256 * 1024)
 static void bulk_cache(struct gx_conn *c, struct gx_store *s, int64_t *was)
 {
 	*was = 0;
 	if (strcmp(gx_store_backend(s), "sqlite"))
 		return;
-	int64_t kib = IMPORT_CACHE_KIB;
-	const char *env = getenv("GX_IMPORT_CACHE_KIB"); /* benchmarks: measure other sizes */
-	if (env && *env)
-		kib = strtoll(env, NULL, 10);
 	int64_t cur = 0;
-	if (sql_int(c, "PRAGMA cache_size", &cur, "") || !cur || kib <= 0)
+	if (sql_int(c, "PRAGMA cache_size", &cur, "") || !cur)
 		return;
 	char sql[64];
-	snprintf(sql, sizeof sql, "PRAGMA cache_size=-%lld", (long long)kib);
+	snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", IMPORT_CACHE_KIB);
 	if (!gx_conn_exec(c, sql))
 		*was = cur;
-	if (!getenv("GX_IMPORT_NO_TEMPMEM"))
+	/* the statement journal of the per-row savepoints: a copy of every
+	 * page a row changes; as a file that is ~100 pwrite calls per row */
 	gx_conn_exec(c, "PRAGMA temp_store=MEMORY");
 }
 
@@ -2830,6 +2783,7 @@ static void bulk_cache_restore(struct gx_conn *c, int64_t was)
 	char sql[64];
 	snprintf(sql, sizeof sql, "PRAGMA cache_size=%lld", (long long)was);
 	gx_conn_exec(c, sql);
+	gx_conn_exec(c, "PRAGMA temp_store=DEFAULT");
 }
 
 static bool looks_like_vcard(const unsigned char *b, size_t n)
