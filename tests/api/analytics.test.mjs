@@ -485,7 +485,9 @@ const SNAPSHOT = `SELECT customer_id, currency, transaction_count, purchase_coun
   first_purchase_month, cost_to_serve, activity_count, last_contact_at, relationship_breadth, tier, segment, rfm_cell, decline
   FROM customer_stats WHERE transaction_count > 0 OR activity_count > 0 OR relationship_breadth > 0 ORDER BY tenant_id, customer_id;
   SELECT customer_id, month, revenue, purchases, transactions FROM customer_months ORDER BY tenant_id, customer_id, month;
-  SELECT customer_id, product, category, quantity, revenue, purchases, last_at FROM customer_products ORDER BY tenant_id, customer_id, product;`;
+  SELECT customer_id, product, category, quantity, revenue, purchases, last_at FROM customer_products ORDER BY tenant_id, customer_id, product;
+  SELECT tenant_id, product, customers, category FROM product_buyers ORDER BY tenant_id, product;
+  SELECT tenant_id, product, other, customers FROM product_pairs ORDER BY tenant_id, product, other;`;
 
 test('guanxi analytics rebuild recomputes exactly what the writes kept', async () => {
   const kept = await sqlite(gx.db, SNAPSHOT);
