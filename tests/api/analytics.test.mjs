@@ -290,6 +290,28 @@ test('bulk import of bad input: every row error at once, nothing half-imported',
   assertProblem(await gx.req('POST', '/api/v1/transactions:bulk', { raw: '{"items": [', contentType: 'application/json', token: t.admin }), 400);
 });
 
+test('the bulk route takes a 10,000-row batch past body_max (16 x, 413 beyond); other routes keep body_max', async () => {
+  // realistic rows, all naming a customer that does not exist: checked, answered 422, nothing written
+  const items = [];
+  for (let i = 0; i < 10000; i++) {
+    items.push({ customer_code: 'NO-SUCH-CUSTOMER', occurred_at: '2026-01-31T09:30:00+08:00', amount: 12345 + i, cost: 7000,
+      product: `SKU-${i % 120}`, category: '电子产品', channel: '线上商城', quantity: 2, external_ref: `BIG-BATCH-${i}` });
+  }
+  const raw = JSON.stringify({ items });
+  assert.ok(Buffer.byteLength(raw) > (1 << 20), `the batch is larger than the default body_max (${Buffer.byteLength(raw)} bytes)`);
+  const before = await gx.count('transactions', auth('admin'));
+  const r = await gx.req('POST', '/api/v1/transactions:bulk', { raw, contentType: 'application/json', token: t.admin });
+  assert.equal(r.status, 422, r.text.slice(0, 300));
+  assert.equal(r.json.errors[0].code, 'unknown_customer');
+  assert.equal(await gx.count('transactions', auth('admin')), before, 'nothing was written');
+  // beyond 16 x body_max (16 MiB): 413 at once, from Content-Length
+  const huge = `{"items": [], "pad": "${'x'.repeat(16 * (1 << 20))}"}`;
+  assertProblem(await gx.req('POST', '/api/v1/transactions:bulk', { raw: huge, contentType: 'application/json', token: t.admin }), 413);
+  // every other route keeps body_max
+  const big = JSON.stringify({ name: 'x', notes: 'y'.repeat(1 << 20) });
+  assertProblem(await gx.req('POST', '/api/v1/customers', { raw: big, contentType: 'application/json', token: t.admin }), 413);
+});
+
 test('an idempotent re-run skips what is in already and changes nothing', async () => {
   const rfmBefore = await gx.getOk('/api/v1/analytics/rfm', auth('admin'));
   const n = await gx.count('transactions', auth('admin'));
