@@ -710,9 +710,17 @@ int gx_gg_loglik(const struct gx_gg_params *p, double x, double m, double *out)
 	return 0;
 }
 
+/* Fit data: the usable customers; their x grouped into distinct values so
+ * the three lgamma calls are made once per distinct x, and ln m once per
+ * customer. The same terms as gg_ll_row, in the same order: the sum is bit
+ * for bit the same. */
 struct gg_fit {
 	const struct gx_clv_summary **c; /* the usable customers */
-	size_t n;
+	size_t n, nx;
+	double *xs;   /* distinct x, ascending */
+	size_t *xi;   /* customer -> index in xs */
+	double *lg;   /* per distinct x: lgam(px+q) - lgam(px) - lgam(q) */
+	double *logm; /* per customer: log(m) */
 };
 
 static double gg_negll(const double *lp, void *vctx)
@@ -722,9 +730,15 @@ static double gg_negll(const double *lp, void *vctx)
 		if (!(fabs(lp[i]) <= LOG_BOUND))
 			return HUGE_VAL;
 	double p = exp(lp[0]), q = exp(lp[1]), v = exp(lp[2]);
+	for (size_t k = 0; k < ctx->nx; k++) {
+		double px = p * ctx->xs[k];
+		ctx->lg[k] = lgam(px + q) - lgam(px) - lgam(q);
+	}
 	double sum = 0;
-	for (size_t i = 0; i < ctx->n; i++)
-		sum += gg_ll_row(p, q, v, ctx->c[i]->x, ctx->c[i]->monetary);
+	for (size_t i = 0; i < ctx->n; i++) {
+		double px = p * ctx->c[i]->x, xm = ctx->c[i]->x * ctx->c[i]->monetary;
+		sum += ctx->lg[ctx->xi[i]] - q * log1p(xm / v) - px * log1p(v / xm) - ctx->logm[i];
+	}
 	return isfinite(sum) ? -sum : HUGE_VAL;
 }
 
@@ -752,6 +766,28 @@ int gx_gg_fit(const struct gx_clv_summary *c, size_t n, struct gx_gg_params *out
 	for (size_t i = 0; i < n; i++)
 		if (c[i].x > 0 && c[i].monetary > 0)
 			ctx.c[used++] = &c[i];
+	ctx.xs = calloc(used, sizeof(double));
+	ctx.xi = calloc(used, sizeof(size_t));
+	ctx.lg = calloc(used, sizeof(double));
+	ctx.logm = calloc(used, sizeof(double));
+	if (!ctx.xs || !ctx.xi || !ctx.lg || !ctx.logm) {
+		free(ctx.c);
+		free(ctx.xs);
+		free(ctx.xi);
+		free(ctx.lg);
+		free(ctx.logm);
+		return GX_ENOMEM;
+	}
+	for (size_t i = 0; i < used; i++) {
+		ctx.xs[i] = ctx.c[i]->x;
+		ctx.logm[i] = log(ctx.c[i]->monetary);
+	}
+	qsort(ctx.xs, used, sizeof(double), dbl_cmp);
+	for (size_t i = 0; i < used; i++)
+		if (ctx.nx == 0 || ctx.xs[ctx.nx - 1] != ctx.xs[i])
+			ctx.xs[ctx.nx++] = ctx.xs[i];
+	for (size_t i = 0; i < used; i++)
+		ctx.xi[i] = dbl_index(ctx.xs, ctx.nx, ctx.c[i]->x);
 
 	/* p = 1, q = 2, v = mean spend: the population mean p v / (q-1) then
 	 * equals the observed mean. */
@@ -759,6 +795,10 @@ int gx_gg_fit(const struct gx_clv_summary *c, size_t n, struct gx_gg_params *out
 	int iters;
 	int rc = minimise(gg_negll, &ctx, 3, lp, &f, &iters);
 	free(ctx.c);
+	free(ctx.xs);
+	free(ctx.xi);
+	free(ctx.lg);
+	free(ctx.logm);
 	if (rc)
 		return rc;
 	out->p = exp(lp[0]);
