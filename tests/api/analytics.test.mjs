@@ -300,13 +300,14 @@ test('the bulk route takes a 10,000-row batch past body_max (16 x, 413 beyond); 
   const raw = JSON.stringify({ items });
   assert.ok(Buffer.byteLength(raw) > (1 << 20), `the batch is larger than the default body_max (${Buffer.byteLength(raw)} bytes)`);
   const before = await gx.count('transactions', auth('admin'));
-  const r = await gx.req('POST', '/api/v1/transactions:bulk', { raw, contentType: 'application/json', token: t.admin });
+  // 10,000 rows checked one by one: allow a slow (sanitised, loaded) machine
+  const r = await gx.req('POST', '/api/v1/transactions:bulk', { raw, contentType: 'application/json', token: t.admin, timeout: 120_000 });
   assert.equal(r.status, 422, r.text.slice(0, 300));
   assert.equal(r.json.errors[0].code, 'unknown_customer');
   assert.equal(await gx.count('transactions', auth('admin')), before, 'nothing was written');
   // beyond 16 x body_max (16 MiB): 413 at once, from Content-Length
   const huge = `{"items": [], "pad": "${'x'.repeat(16 * (1 << 20))}"}`;
-  assertProblem(await gx.req('POST', '/api/v1/transactions:bulk', { raw: huge, contentType: 'application/json', token: t.admin }), 413);
+  assertProblem(await gx.req('POST', '/api/v1/transactions:bulk', { raw: huge, contentType: 'application/json', token: t.admin, timeout: 120_000 }), 413);
   // every other route keeps body_max
   const big = JSON.stringify({ name: 'x', notes: 'y'.repeat(1 << 20) });
   assertProblem(await gx.req('POST', '/api/v1/customers', { raw: big, contentType: 'application/json', token: t.admin }), 413);
