@@ -685,8 +685,10 @@ static int merge_round(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 		return rc;
 	int64_t mark = 0;
 	int64_t last[GX_SEARCH_TERMS];
+	bool out_now[GX_SEARCH_TERMS];
 	for (int i = 0; i < m->n; i++) {
 		last[i] = 0;
+		out_now[i] = false;
 		if (!m->below[i])
 			continue;
 		gx_stmt_bind_int64(st, 1, ctx->tenant_id);
@@ -705,11 +707,12 @@ static int merge_round(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 			return rc;
 		rc = 0;
 		if (got < GX_SEARCH_STEP)
-			m->below[i] = 0; /* read out */
+			out_now[i] = true; /* read out */
 		else if (last[i] > mark)
 			mark = last[i];
 	}
-	/* keep the ids above the mark; the terms not read out continue from it */
+	/* keep the ids above the mark; every term with ids at or below it
+	 * (read out or not) continues from it in the next round */
 	size_t o = 0;
 	for (size_t i = 0; i < out->n; i++)
 		if (out->v[i] > mark)
@@ -717,7 +720,7 @@ static int merge_round(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 	out->n = o;
 	for (int i = 0; i < m->n; i++)
 		if (m->below[i])
-			m->below[i] = mark + 1;
+			m->below[i] = out_now[i] && (last[i] == 0 || last[i] > mark) ? 0 : mark + 1;
 	idset_sort(out);
 	return 0;
 }
