@@ -25,6 +25,7 @@
 # db for the same count, copied instead of generated), GX_BENCH_DURATION
 # (seconds of wrk per run, 10), GX_BENCH_CONNS (8), GX_BENCH_STEPS (the steps
 # to run, default "import scan rebuild refit score insights"),
+# GX_BENCH_BIN (the guanxi binary; default build/release/guanxi, built),
 # GX_BENCH_KEEP=1 keeps the temp dir. Timings are reported, never judged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,9 +45,12 @@ for tool in sqlite3 /usr/bin/time awk cc curl wrk; do
 done
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-echo "bench: building build/release/guanxi"
-make -s --no-print-directory MODE=release build/release/guanxi || die "make build/release/guanxi"
-GX=$ROOT/build/release/guanxi
+GX=${GX_BENCH_BIN:-$ROOT/build/release/guanxi}
+if [ -z "${GX_BENCH_BIN:-}" ]; then
+	echo "bench: building build/release/guanxi"
+	make -s --no-print-directory MODE=release build/release/guanxi || die "make build/release/guanxi"
+fi
+export GX_BENCH_BIN=$GX
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gx-bench-an-XXXXXX")
 GX_PID=""
 cleanup() {

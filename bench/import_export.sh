@@ -69,6 +69,8 @@ t1=$(date +%s.%N)
 IMP=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 grep -E '^  rows|encoding' "$TMP/import.out" | sed 's/^/bench: /'
 IMP_RSS=$(awk '/Maximum resident/ { print $NF }' "$TMP/import.time")
+IMP_CPU=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$TMP/import.time")
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 DB_MB=$(du -m "$TMP/gx.db" | cut -f1)
 TERMS=$(sqlite3 "$TMP/gx.db" 'SELECT count(*) FROM search_terms')
 
@@ -97,7 +99,7 @@ CSV_ROWS=$(($(sqlite3 "$TMP/bare.db" ".mode csv" ".import $TMP/out.csv re" "SELE
 read -r XLSX_S XLSX_RSS XLSX_BYTES < <(run_export out.xlsx)
 
 # ---- report -------------------------------------------------------------------------------------
-awk -v rows="$ROWS" -v bytes="$BYTES" -v base="$BASE" -v imp="$IMP" -v irss="$IMP_RSS" -v dbmb="$DB_MB" -v terms="$TERMS" \
+awk -v rows="$ROWS" -v bytes="$BYTES" -v base="$BASE" -v imp="$IMP" -v icpu="$IMP_CPU" -v load="$LOAD" -v irss="$IMP_RSS" -v dbmb="$DB_MB" -v terms="$TERMS" \
 	-v cs="$CSV_S" -v crss="$CSV_RSS" -v cb="$CSV_BYTES" -v crows="$CSV_ROWS" -v xs="$XLSX_S" -v xrss="$XLSX_RSS" -v xb="$XLSX_BYTES" \
 	-v dups="$DUPS" -v xrows="$XROWS" '
 function verdict(ok) { return ok ? "ok" : "MISSED" }
@@ -106,6 +108,7 @@ BEGIN {
 	printf "\n%-44s %12s %14s %12s\n", "import of " rows " customers (" int(bytes / 1048576) " MB CSV)", "seconds", "rows/s", "peak RSS"
 	printf "%-44s %12.2f %14.0f %12s\n", "sqlite3 .import into a bare table", base, rows / base, "-"
 	printf "%-44s %12.2f %14.0f %9.1f MB\n", "guanxi import customers (duplicates=" dups ")", imp, rows / imp, irss / 1024
+	printf "%-44s %12.2f %14.0f   (user + system; load average %s)\n", "  CPU seconds of the import", icpu, rows / icpu, load
 	printf "%-44s %11.1fx   target <= 3x  %s\n", "ratio guanxi / sqlite3 .import", r, verdict(r <= 3)
 	printf "%-44s %9d MB, %d search terms (%.0f per customer)\n", "database after the import", dbmb, terms, terms / rows
 	printf "\n%-44s %12s %14s %12s\n", "export of " xrows " customers", "seconds", "rows/s", "peak RSS"

@@ -963,7 +963,7 @@ int gx_analytics_recommend(struct gx_ctx *ctx, struct gx_conn *c, int64_t custom
 	json_t *owned = json_object();
 	struct gx_stmt *st;
 	int rc = gx_conn_prepare(c, "SELECT product FROM customer_products WHERE tenant_id = ? AND customer_id = ? "
-				    "AND purchases > 0", &st);
+				    "AND purchases > 0 ORDER BY product", &st);
 	if (rc) {
 		json_decref(owned);
 		return rc;
@@ -973,52 +973,58 @@ int gx_analytics_recommend(struct gx_ctx *ctx, struct gx_conn *c, int64_t custom
 	while (gx_stmt_step(st) == GX_ROW)
 		json_object_set_new(owned, gx_stmt_col_text(st, 0), json_integer(0));
 	gx_stmt_reset(st);
-	/* co-purchases: for each product the customer has, the other products of
-	 * the other customers who have it too */
-	json_t *cand = json_object(); /* product -> {"score", "co", "because": {p: co}} */
-	if (json_object_size(owned)) {
-		rc = gx_conn_prepare(c,
-			"SELECT b.product, a.product, count(*) FROM customer_products a JOIN customer_products b ON "
-			"b.tenant_id = a.tenant_id AND b.customer_id = a.customer_id AND b.product <> a.product WHERE "
-			"a.tenant_id = ? AND a.customer_id <> ? AND a.purchases > 0 AND b.purchases > 0 AND a.product IN "
-			"(SELECT product FROM customer_products WHERE tenant_id = ? AND customer_id = ? AND purchases > 0) "
-			"GROUP BY b.product, a.product", &st);
-		if (!rc) {
-			gx_stmt_bind_int64(st, 1, ctx->tenant_id);
-			gx_stmt_bind_int64(st, 2, customer_id);
-			gx_stmt_bind_int64(st, 3, ctx->tenant_id);
-			gx_stmt_bind_int64(st, 4, customer_id);
-			while ((rc = gx_stmt_step(st)) == GX_ROW) {
-				const char *q = gx_stmt_col_text(st, 0), *p = gx_stmt_col_text(st, 1);
-				if (json_object_get(owned, q))
-					continue;
-				json_t *e = json_object_get(cand, q);
-				if (!e) {
-					e = json_pack("{s:{}}", "because");
-					json_object_set_new(cand, q, e);
-				}
-				json_object_set_new(json_object_get(e, "because"), p, json_integer(gx_stmt_col_int64(st, 2)));
+	/* co-purchases from the kept pairs (0007): for each product the customer
+	 * owns, the others' products bought with it. A pair (p, q) with q not
+	 * owned counts only other customers, as the definition wants. */
+	json_t *cand = json_object(); /* product -> {"because": {p: co}} */
+	const char *p;
+	json_t *unused;
+	json_object_foreach(owned, p, unused) {
+		rc = gx_conn_prepare(c, "SELECT other, customers FROM product_pairs WHERE tenant_id = ? AND product = ? "
+					"AND customers > 0", &st);
+		if (rc)
+			break;
+		gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+		gx_stmt_bind_str(st, 2, p);
+		while ((rc = gx_stmt_step(st)) == GX_ROW) {
+			const char *q = gx_stmt_col_text(st, 0);
+			if (json_object_get(owned, q))
+				continue;
+			json_t *e = json_object_get(cand, q);
+			if (!e) {
+				e = json_pack("{s:{}}", "because");
+				json_object_set_new(cand, q, e);
 			}
-			gx_stmt_reset(st);
-			rc = rc < 0 ? rc : 0;
+			json_object_set_new(json_object_get(e, "because"), p, json_integer(gx_stmt_col_int64(st, 1)));
 		}
+		gx_stmt_reset(st);
+		rc = rc < 0 ? rc : 0;
+		if (rc)
+			break;
 	}
-	/* how many customers have each product involved (for the cosine) */
+	/* how many other customers own each product involved (for the cosine) */
 	json_t *popularity = json_object();
-	if (!rc && json_object_size(cand)) {
-		rc = gx_conn_prepare(c, "SELECT product, count(*), max(category) FROM customer_products WHERE tenant_id = ? "
-					"AND purchases > 0 AND customer_id <> ? GROUP BY product", &st);
-		if (!rc) {
+	for (int k = 0; !rc && k < 2; k++) {
+		json_t *set = k ? owned : cand;
+		json_object_foreach(set, p, unused) {
+			rc = gx_conn_prepare(c, "SELECT customers, category FROM product_buyers WHERE tenant_id = ? AND product = ?",
+					     &st);
+			if (rc)
+				break;
 			gx_stmt_bind_int64(st, 1, ctx->tenant_id);
-			gx_stmt_bind_int64(st, 2, customer_id);
-			while ((rc = gx_stmt_step(st)) == GX_ROW) {
-				const char *p = gx_stmt_col_text(st, 0);
-				if (json_object_get(cand, p) || json_object_get(owned, p))
-					json_object_set_new(popularity, p, json_pack("{s:I, s:s?}", "n",
-						(json_int_t)gx_stmt_col_int64(st, 1), "category", gx_stmt_col_text(st, 2)));
+			gx_stmt_bind_str(st, 2, p);
+			rc = gx_stmt_step(st);
+			if (rc == GX_ROW) {
+				/* the customer itself is one of the owners of what it owns */
+				json_int_t n = (json_int_t)gx_stmt_col_int64(st, 0) - k;
+				if (n > 0)
+					json_object_set_new(popularity, p, json_pack("{s:I, s:s?}", "n", n, "category",
+										     gx_stmt_col_text(st, 1)));
 			}
 			gx_stmt_reset(st);
 			rc = rc < 0 ? rc : 0;
+			if (rc)
+				break;
 		}
 	}
 	json_t *items = json_array();
@@ -1028,7 +1034,6 @@ int gx_analytics_recommend(struct gx_ctx *ctx, struct gx_conn *c, int64_t custom
 		double nq = (double)json_integer_value(json_object_get(json_object_get(popularity, q), "n"));
 		double score = 0;
 		int64_t co = 0;
-		const char *p;
 		json_t *cnt;
 		json_t *because = json_array();
 		json_object_foreach(json_object_get(e, "because"), p, cnt) {

@@ -17,6 +17,8 @@
 #define DAY_MS 86400000LL
 
 static void pending_free(struct gx_stats_pending *p);
+static int pattern_owner(struct gx_stats_batch *b, int64_t cid, const char *product, const char *cat, bool gained);
+static int patterns_write(struct gx_stats_batch *b);
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -298,8 +300,13 @@ static int month_add(struct gx_stats_batch *b, int64_t cid, const char *month, i
 	return step_done(st);
 }
 
+/* Adds to a customer's product row. *owner (may be NULL) gets 2 when the
+ * customer owns the product now and did not before (purchases went from 0
+ * up), 1 when it owns it and did before, 0 when it does not own it; *cat
+ * (cap 200+) the row's category then. */
 static int product_add(struct gx_stats_batch *b, int64_t cid, const char *product, const char *category,
-		       int64_t quantity, int64_t revenue, int64_t purchases, const char *last_at)
+		       int64_t quantity, int64_t revenue, int64_t purchases, const char *last_at, int *owner,
+		       char *cat, size_t ccap)
 {
 	struct gx_stmt *st;
 	int rc = gx_conn_prepare(b->c,
@@ -311,7 +318,7 @@ static int product_add(struct gx_stats_batch *b, int64_t cid, const char *produc
 		"last_at = CASE WHEN excluded.last_at > customer_products.last_at THEN excluded.last_at "
 		"ELSE customer_products.last_at END, "
 		"category = CASE WHEN customer_products.category IS NULL OR excluded.category > customer_products.category "
-		"THEN excluded.category ELSE customer_products.category END", &st);
+		"THEN excluded.category ELSE customer_products.category END RETURNING purchases, category", &st);
 	if (rc)
 		return rc;
 	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
@@ -322,7 +329,14 @@ static int product_add(struct gx_stats_batch *b, int64_t cid, const char *produc
 	gx_stmt_bind_int64(st, 6, revenue);
 	gx_stmt_bind_int64(st, 7, purchases);
 	gx_stmt_bind_str(st, 8, last_at);
-	return step_done(st);
+	rc = gx_stmt_step(st);
+	if (rc == GX_ROW && owner) {
+		int64_t now = gx_stmt_col_int64(st, 0);
+		*owner = now <= 0 ? 0 : now - purchases <= 0 ? 2 : 1;
+		copy_text(cat, ccap, gx_stmt_col_text(st, 1));
+	}
+	gx_stmt_reset(st);
+	return rc < 0 ? rc : 0;
 }
 
 /* Whether another live purchase of the customer falls on local day `day`. */
@@ -397,9 +411,16 @@ int gx_stats_add(struct gx_stats_batch *b, const struct gx_tx *t)
 	gx_day_month(day, month, sizeof month);
 	if (!rc)
 		rc = month_add(b, t->customer_id, month, t->amount, positive, 1);
-	if (!rc && t->product && *t->product)
+	if (!rc && t->product && *t->product) {
+		int owner = 0;
+		char cat[256] = "";
 		rc = product_add(b, t->customer_id, t->product, t->category, t->has_quantity ? t->quantity : 0,
-				 t->amount, positive, t->occurred_at);
+				 t->amount, positive, t->occurred_at, &owner, cat, sizeof cat);
+		if (!rc && owner)
+			rc = pattern_owner(b, t->customer_id, t->product, cat, owner == 2);
+		if (!rc)
+			rc = patterns_write(b);
+	}
 	if (!rc)
 		rc = gx_stats_touch(b, t->customer_id);
 	return rc;
@@ -423,9 +444,24 @@ struct gx_stats_pending {
 	size_t nstr, cstr;
 	uint32_t *slots;     /* open addressing: string index + 1, 0 empty */
 	size_t nslots;
+	/* product patterns (product_buyers, product_pairs): changes not written yet */
+	uint64_t *pair_keys; /* open addressing: product << 32 | other (string indexes + 1), 0 empty */
+	int64_t *pair_vals;
+	size_t npairs, pair_slots;
+	struct buyer {
+		int64_t delta;
+		uint32_t category; /* the greatest category seen */
+		bool touched;
+	} *buyers;           /* per string index */
+	size_t cbuyers;
+	bool any_buyer;
+	uint32_t *gained;    /* products the customer being flushed came to own */
+	size_t ngained, cgained;
 };
 
 #define PENDING_WINDOW ((size_t)1 << 20)
+/* a rebuild keeps more in memory (about 80 bytes a row): fewer rewrites of a customer */
+#define REBUILD_WINDOW ((size_t)1 << 23)
 
 static uint64_t str_hash(const char *s)
 {
@@ -493,14 +529,376 @@ static void pending_free(struct gx_stats_pending *p)
 	free(p->str);
 	free(p->slots);
 	free(p->rows);
+	free(p->pair_keys);
+	free(p->pair_vals);
+	free(p->buyers);
+	free(p->gained);
 	free(p);
+}
+
+static struct gx_stats_pending *pending_get(struct gx_stats_batch *b)
+{
+	if (!b->pend)
+		b->pend = calloc(1, sizeof *b->pend);
+	return b->pend;
+}
+
+/* ---- product patterns: who owns what, and what together ------------------------------------------ */
+
+static int pair_add(struct gx_stats_pending *p, uint32_t u, uint32_t v, int64_t d)
+{
+	if ((p->npairs + 1) * 2 > p->pair_slots) {
+		size_t n = p->pair_slots ? p->pair_slots * 2 : 1024;
+		uint64_t *k = calloc(n, sizeof *k);
+		int64_t *val = calloc(n, sizeof *val);
+		if (!k || !val) {
+			free(k);
+			free(val);
+			return GX_ENOMEM;
+		}
+		for (size_t i = 0; i < p->pair_slots; i++) {
+			if (!p->pair_keys[i])
+				continue;
+			size_t j = (p->pair_keys[i] * 0x9E3779B97F4A7C15ull >> 20) & (n - 1);
+			while (k[j])
+				j = (j + 1) & (n - 1);
+			k[j] = p->pair_keys[i];
+			val[j] = p->pair_vals[i];
+		}
+		free(p->pair_keys);
+		free(p->pair_vals);
+		p->pair_keys = k;
+		p->pair_vals = val;
+		p->pair_slots = n;
+	}
+	uint64_t key = (uint64_t)u << 32 | v;
+	size_t j = (key * 0x9E3779B97F4A7C15ull >> 20) & (p->pair_slots - 1);
+	while (p->pair_keys[j] && p->pair_keys[j] != key)
+		j = (j + 1) & (p->pair_slots - 1);
+	if (!p->pair_keys[j]) {
+		p->pair_keys[j] = key;
+		p->npairs++;
+	}
+	p->pair_vals[j] += d;
+	return 0;
+}
+
+/* Notes a change of product u's buyers: delta customers, and a category of
+ * one of its owners' rows (the greatest is kept). */
+static int buyer_add(struct gx_stats_pending *p, uint32_t u, int64_t delta, const char *category)
+{
+	if (p->cbuyers < p->nstr) {
+		size_t cap = p->nstr * 2;
+		struct buyer *v = realloc(p->buyers, cap * sizeof *v);
+		if (!v)
+			return GX_ENOMEM;
+		memset(v + p->cbuyers, 0, (cap - p->cbuyers) * sizeof *v);
+		p->buyers = v;
+		p->cbuyers = cap;
+	}
+	uint32_t cat = 0;
+	int rc = intern(p, category, &cat);
+	if (rc)
+		return rc;
+	struct buyer *by = &p->buyers[u - 1];
+	by->delta += delta;
+	by->touched = true;
+	if (cat && (!by->category || strcmp(pstr(p, cat), pstr(p, by->category)) > 0))
+		by->category = cat;
+	p->any_buyer = true;
+	return 0;
+}
+
+/* A product row of the customer being flushed that it owns after the
+ * upsert (gained: it did not before). */
+static int pattern_note(struct gx_stats_batch *b, uint32_t product, const char *cat, bool gained)
+{
+	struct gx_stats_pending *p = b->pend;
+	int rc = buyer_add(p, product, gained, cat);
+	if (rc || !gained)
+		return rc;
+	if (p->ngained == p->cgained) {
+		size_t cap = p->cgained ? p->cgained * 2 : 16;
+		uint32_t *v = realloc(p->gained, cap * sizeof *v);
+		if (!v)
+			return GX_ENOMEM;
+		p->gained = v;
+		p->cgained = cap;
+	}
+	p->gained[p->ngained++] = product;
+	return 0;
+}
+
+/* The products customer cid owns (purchases > 0), interned, with their
+ * categories when cats is given. The caller frees *out (and *cats). */
+static int owned_set(struct gx_stats_batch *b, int64_t cid, uint32_t **out, uint32_t **cats, size_t *n)
+{
+	struct gx_stats_pending *p = b->pend;
+	*out = NULL;
+	if (cats)
+		*cats = NULL;
+	*n = 0;
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(b->c, "SELECT product, category FROM customer_products WHERE tenant_id = ? AND "
+				      "customer_id = ? AND purchases > 0 ORDER BY product", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+	gx_stmt_bind_int64(st, 2, cid);
+	size_t cap = 0;
+	while ((rc = gx_stmt_step(st)) == GX_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			uint32_t *v = realloc(*out, cap * sizeof *v);
+			uint32_t *c = cats ? realloc(*cats, cap * sizeof *c) : NULL;
+			if (v)
+				*out = v;
+			if (c)
+				*cats = c;
+			if (!v || (cats && !c)) {
+				rc = GX_ENOMEM;
+				break;
+			}
+		}
+		rc = intern(p, gx_stmt_col_text(st, 0), &(*out)[*n]);
+		if (!rc && cats)
+			rc = intern(p, gx_stmt_col_text(st, 1), &(*cats)[*n]);
+		if (rc)
+			break;
+		(*n)++;
+	}
+	gx_stmt_reset(st);
+	return rc < 0 ? rc : 0;
+}
+
+static bool in_set(const uint32_t *v, size_t n, uint32_t x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+/* The customer came to own the products in p->gained: each makes a pair
+ * with every product it owns (both orders). */
+static int pattern_gains(struct gx_stats_batch *b, int64_t cid)
+{
+	struct gx_stats_pending *p = b->pend;
+	uint32_t *own;
+	size_t n;
+	int rc = owned_set(b, cid, &own, NULL, &n);
+	for (size_t i = 0; !rc && i < p->ngained; i++) {
+		uint32_t u = p->gained[i];
+		for (size_t k = 0; !rc && k < n; k++) {
+			uint32_t v = own[k];
+			if (v == u)
+				continue;
+			rc = pair_add(p, u, v, 1);
+			/* a pair of two gained products is added from both sides */
+			if (!rc && !in_set(p->gained, p->ngained, v))
+				rc = pair_add(p, v, u, 1);
+		}
+	}
+	p->ngained = 0;
+	free(own);
+	return rc;
+}
+
+/* The immediate path: one product row of customer cid, owned after the
+ * write. */
+static int pattern_owner(struct gx_stats_batch *b, int64_t cid, const char *product, const char *cat, bool gained)
+{
+	struct gx_stats_pending *p = pending_get(b);
+	if (!p)
+		return GX_ENOMEM;
+	uint32_t u;
+	int rc = intern(p, product, &u);
+	if (!rc)
+		rc = pattern_note(b, u, cat, gained);
+	if (!rc && p->ngained)
+		rc = pattern_gains(b, cid);
+	return rc;
+}
+
+/* Writes the pattern changes noted so far. */
+static int patterns_write(struct gx_stats_batch *b)
+{
+	struct gx_stats_pending *p = b->pend;
+	if (!p)
+		return 0;
+	int rc = 0;
+	struct gx_stmt *st;
+	for (size_t i = 0; !rc && p->npairs && i < p->pair_slots; i++) {
+		if (!p->pair_keys[i] || !p->pair_vals[i])
+			continue;
+		rc = gx_conn_prepare(b->c, "INSERT INTO product_pairs (tenant_id, product, other, customers) VALUES (?, ?, ?, ?) "
+					   "ON CONFLICT (tenant_id, product, other) DO UPDATE SET "
+					   "customers = product_pairs.customers + excluded.customers", &st);
+		if (rc)
+			break;
+		const char *u = pstr(p, (uint32_t)(p->pair_keys[i] >> 32)), *v = pstr(p, (uint32_t)p->pair_keys[i]);
+		gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+		gx_stmt_bind_str(st, 2, u);
+		gx_stmt_bind_str(st, 3, v);
+		gx_stmt_bind_int64(st, 4, p->pair_vals[i]);
+		rc = step_done(st);
+		if (!rc && p->pair_vals[i] < 0) {
+			rc = gx_conn_prepare(b->c, "DELETE FROM product_pairs WHERE tenant_id = ? AND product = ? AND other = ? "
+						   "AND customers <= 0", &st);
+			if (!rc) {
+				gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+				gx_stmt_bind_str(st, 2, u);
+				gx_stmt_bind_str(st, 3, v);
+				rc = step_done(st);
+			}
+		}
+	}
+	if (p->pair_slots) {
+		memset(p->pair_keys, 0, p->pair_slots * sizeof *p->pair_keys);
+		memset(p->pair_vals, 0, p->pair_slots * sizeof *p->pair_vals);
+	}
+	p->npairs = 0;
+	for (size_t i = 0; p->any_buyer && i < p->cbuyers && i < p->nstr; i++) {
+		struct buyer *by = &p->buyers[i];
+		if (!by->touched)
+			continue;
+		if (!rc)
+			rc = gx_conn_prepare(b->c,
+				"INSERT INTO product_buyers (tenant_id, product, customers, category) VALUES (?, ?, ?, ?) "
+				"ON CONFLICT (tenant_id, product) DO UPDATE SET customers = product_buyers.customers + "
+				"excluded.customers, category = CASE WHEN product_buyers.category IS NULL OR "
+				"excluded.category > product_buyers.category THEN excluded.category ELSE product_buyers.category END",
+				&st);
+		if (!rc) {
+			gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+			gx_stmt_bind_str(st, 2, p->str[i]);
+			gx_stmt_bind_int64(st, 3, by->delta);
+			bind_opt_str(st, 4, pstr(p, by->category));
+			rc = step_done(st);
+		}
+		if (!rc && by->delta < 0) {
+			rc = gx_conn_prepare(b->c, "DELETE FROM product_buyers WHERE tenant_id = ? AND product = ? AND customers <= 0",
+					     &st);
+			if (!rc) {
+				gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+				gx_stmt_bind_str(st, 2, p->str[i]);
+				rc = step_done(st);
+			}
+		}
+		memset(by, 0, sizeof *by);
+	}
+	p->any_buyer = false;
+	return rc;
+}
+
+/* After a recompute of customer cid: the difference between the products it
+ * owned (old, with their categories) and owns now. A product whose owner row
+ * lost its category or went looks its category up again. */
+static int patterns_recomputed(struct gx_stats_batch *b, int64_t cid, const uint32_t *old, const uint32_t *old_cat,
+			       size_t nold)
+{
+	struct gx_stats_pending *p = b->pend;
+	uint32_t *now = NULL, *now_cat = NULL;
+	size_t nnow = 0;
+	int rc = owned_set(b, cid, &now, &now_cat, &nnow);
+	for (size_t i = 0; !rc && i < nold; i++)
+		for (size_t k = 0; !rc && k < nold; k++)
+			if (i != k && !(in_set(now, nnow, old[i]) && in_set(now, nnow, old[k])))
+				rc = pair_add(p, old[i], old[k], -1);
+	for (size_t i = 0; !rc && i < nnow; i++)
+		for (size_t k = 0; !rc && k < nnow; k++)
+			if (i != k && !(in_set(old, nold, now[i]) && in_set(old, nold, now[k])))
+				rc = pair_add(p, now[i], now[k], 1);
+	for (size_t i = 0; !rc && i < nold; i++)
+		if (!in_set(now, nnow, old[i]))
+			rc = buyer_add(p, old[i], -1, NULL);
+	for (size_t i = 0; !rc && i < nnow; i++)
+		rc = buyer_add(p, now[i], in_set(old, nold, now[i]) ? 0 : 1, pstr(p, now_cat[i]));
+	if (!rc)
+		rc = patterns_write(b);
+	for (size_t i = 0; !rc && i < nold; i++) {
+		bool same = false;
+		for (size_t k = 0; k < nnow && !same; k++)
+			same = now[k] == old[i] && now_cat[k] == old_cat[i];
+		if (same)
+			continue;
+		struct gx_stmt *st;
+		rc = gx_conn_prepare(b->c,
+			"UPDATE product_buyers SET category = (SELECT max(category) FROM customer_products WHERE tenant_id = ? "
+			"AND product = ? AND purchases > 0) WHERE tenant_id = ? AND product = ?", &st);
+		if (!rc) {
+			gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+			gx_stmt_bind_str(st, 2, pstr(p, old[i]));
+			gx_stmt_bind_int64(st, 3, b->ctx->tenant_id);
+			gx_stmt_bind_str(st, 4, pstr(p, old[i]));
+			rc = step_done(st);
+		}
+	}
+	free(now);
+	free(now_cat);
+	return rc;
+}
+
+/* The rebuild: every pattern from customer_products (wiped before). */
+static int patterns_rebuild(struct gx_stats_batch *b)
+{
+	struct gx_stats_pending *p = pending_get(b);
+	if (!p)
+		return GX_ENOMEM;
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(b->c, "SELECT customer_id, product, category FROM customer_products WHERE tenant_id = ? "
+				      "AND purchases > 0 ORDER BY customer_id, product", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+	uint32_t *own = NULL;
+	size_t n = 0, cap = 0;
+	int64_t cur = 0;
+	for (;;) {
+		int step = gx_stmt_step(st);
+		if (step < 0) {
+			rc = step;
+			break;
+		}
+		int64_t cid = step == GX_ROW ? gx_stmt_col_int64(st, 0) : 0;
+		if (n && (step != GX_ROW || cid != cur)) {
+			for (size_t i = 0; !rc && i < n; i++)
+				for (size_t k = 0; !rc && k < n; k++)
+					if (i != k)
+						rc = pair_add(p, own[i], own[k], 1);
+			n = 0;
+		}
+		if (rc || step != GX_ROW)
+			break;
+		cur = cid;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			uint32_t *v = realloc(own, cap * sizeof *v);
+			if (!v) {
+				rc = GX_ENOMEM;
+				break;
+			}
+			own = v;
+		}
+		rc = intern(p, gx_stmt_col_text(st, 1), &own[n]);
+		if (!rc)
+			rc = buyer_add(p, own[n], 1, gx_stmt_col_text(st, 2));
+		if (rc)
+			break;
+		n++;
+	}
+	gx_stmt_reset(st);
+	free(own);
+	if (!rc)
+		rc = patterns_write(b);
+	return rc;
 }
 
 int gx_stats_add_deferred(struct gx_stats_batch *b, const struct gx_tx *t)
 {
-	if (!b->pend && !(b->pend = calloc(1, sizeof *b->pend)))
+	struct gx_stats_pending *p = pending_get(b);
+	if (!p)
 		return GX_ENOMEM;
-	struct gx_stats_pending *p = b->pend;
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 4096;
 		struct prow *v = realloc(p->rows, cap * sizeof *v);
@@ -632,7 +1030,7 @@ static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, 
 	}
 	if (!rc)
 		rc = srow_save(b, cid, &r);
-	if (!rc && !orig.exists)
+	if (!rc && !orig.exists && !b->rebuilding)
 		rc = gx_stats_refresh_service(b, cid);
 	/* months: the rows are in time order, so a month's rows are together
 	 * (the upsert adds, so a month met twice is still right) */
@@ -672,12 +1070,18 @@ static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, 
 				category = c;
 		}
 		if (g[i].product) {
-			char at[40];
+			char at[40], cat[256] = "";
+			int owner = 0;
 			gx_time_iso(last, at, sizeof at);
-			rc = product_add(b, cid, pstr(p, g[i].product), category, qty, rev, purchases, at);
+			rc = product_add(b, cid, pstr(p, g[i].product), category, qty, rev, purchases, at,
+					 b->rebuilding ? NULL : &owner, cat, sizeof cat);
+			if (!rc && owner)
+				rc = pattern_note(b, g[i].product, cat, owner == 2);
 		}
 		i = j;
 	}
+	if (!rc && p->ngained)
+		rc = pattern_gains(b, cid);
 	if (!rc)
 		rc = gx_stats_touch(b, cid);
 	return rc;
@@ -699,6 +1103,8 @@ int gx_stats_flush(struct gx_stats_batch *b)
 		i = j;
 	}
 	p->n = 0;
+	if (!rc)
+		rc = patterns_write(b);
 	return rc;
 }
 
@@ -846,7 +1252,7 @@ static int cagg_write(struct gx_stats_batch *b, struct cagg *a)
 					sum.category = p->category;
 			}
 			rc = product_add(b, a->customer_id, sum.product, sum.category, sum.quantity, sum.revenue,
-					 sum.purchases, sum.last_at);
+					 sum.purchases, sum.last_at, NULL, NULL, 0);
 			i = j;
 		}
 	}
@@ -890,6 +1296,13 @@ static int delete_rows(struct gx_stats_batch *b, const char *sql, int64_t cid)
 int gx_stats_recompute(struct gx_stats_batch *b, int64_t cid)
 {
 	int rc = gx_stats_flush(b);
+	if (!rc && !pending_get(b))
+		rc = GX_ENOMEM;
+	/* the products it owned, for the patterns */
+	uint32_t *old = NULL, *old_cat = NULL;
+	size_t nold = 0;
+	if (!rc)
+		rc = owned_set(b, cid, &old, &old_cat, &nold);
 	if (!rc)
 		rc = delete_rows(b, "DELETE FROM customer_months WHERE tenant_id = ? AND customer_id = ?", cid);
 	if (!rc)
@@ -900,8 +1313,11 @@ int gx_stats_recompute(struct gx_stats_batch *b, int64_t cid)
 			"SELECT id, customer_id, occurred_at, amount, cost, currency, product, category, quantity "
 			"FROM transactions WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL "
 			"ORDER BY occurred_at, id", &st);
-	if (rc)
+	if (rc) {
+		free(old);
+		free(old_cat);
 		return rc;
+	}
 	struct cagg a = {0};
 	cagg_reset(&a, cid);
 	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
@@ -919,6 +1335,10 @@ int gx_stats_recompute(struct gx_stats_batch *b, int64_t cid)
 	if (!rc)
 		rc = cagg_write(b, &a);
 	cagg_free(&a);
+	if (!rc)
+		rc = patterns_recomputed(b, cid, old, old_cat, nold);
+	free(old);
+	free(old_cat);
 	if (!rc)
 		rc = gx_stats_refresh_service(b, cid);
 	return rc;
@@ -1023,38 +1443,37 @@ int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers)
 		"DELETE FROM customer_stats WHERE tenant_id = ?",
 		"DELETE FROM customer_months WHERE tenant_id = ?",
 		"DELETE FROM customer_products WHERE tenant_id = ?",
+		"DELETE FROM product_buyers WHERE tenant_id = ?",
+		"DELETE FROM product_pairs WHERE tenant_id = ?",
 	};
-	for (int i = 0; !rc && i < 3; i++)
+	for (int i = 0; !rc && i < 5; i++)
 		rc = delete_rows(&b, wipe[i], 0);
+	/* one pass in table order (no sort, no index walk), aggregated in memory
+	 * per customer and written in customer order */
 	struct gx_stmt *st = NULL;
 	if (!rc)
 		rc = gx_conn_prepare(c,
 			"SELECT id, customer_id, occurred_at, amount, cost, currency, product, category, quantity "
-			"FROM transactions WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY customer_id, occurred_at, id", &st);
-	struct cagg a = {0};
+			"FROM transactions WHERE tenant_id = ? AND deleted_at IS NULL", &st);
 	if (!rc) {
+		b.rebuilding = true;
+		b.window = REBUILD_WINDOW;
 		gx_stmt_bind_int64(st, 1, tenant_id);
 		struct gx_tx t;
 		while ((rc = gx_stmt_step(st)) == GX_ROW) {
 			rc = tx_from_row(st, &t);
-			if (rc)
-				break;
-			if (t.customer_id != a.customer_id) {
-				if (a.customer_id)
-					rc = cagg_write(&b, &a);
-				cagg_reset(&a, t.customer_id);
-			}
 			if (!rc)
-				rc = cagg_row(&a, b.tz, &t);
+				rc = gx_stats_add_deferred(&b, &t);
 			if (rc)
 				break;
 		}
 		gx_stmt_reset(st);
 		rc = rc < 0 ? rc : 0;
-		if (!rc && a.customer_id)
-			rc = cagg_write(&b, &a);
+		if (!rc)
+			rc = gx_stats_flush(&b);
+		if (!rc)
+			rc = patterns_rebuild(&b);
 	}
-	cagg_free(&a);
 	if (!rc)
 		rc = rebuild_service(&b);
 	/* the scores come from the full pass below, not per customer */

@@ -39,6 +39,7 @@ struct gx_stats_batch {
 	size_t ndirty, cap;
 	struct gx_stats_pending *pend; /* gx_stats_add_deferred's rows, not written yet */
 	size_t window;            /* rows pending before a flush (0: the default) */
+	bool rebuilding;          /* the service columns are written afterwards */
 };
 
 /* Starts a batch (loads the tenant's time zone). GX_ENOMEM, GX_EDB. */

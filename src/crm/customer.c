@@ -438,7 +438,7 @@ static int reindex_customer(struct gx_ctx *ctx, struct gx_conn *c, int64_t id)
 	if (deleted || n == 0)
 		return gx_search_remove(ctx, c, "customers", id);
 	rc = gx_conn_prepare(c, "SELECT name, phone, mobile, email FROM contacts WHERE tenant_id = ? "
-				"AND customer_id = ? AND deleted_at IS NULL ORDER BY id LIMIT 14", &st);
+				"AND customer_id = ? AND deleted_at IS NULL ORDER BY +id LIMIT 14", &st);
 	if (rc)
 		return rc;
 	gx_stmt_bind_int64(st, 1, ctx->tenant_id);

@@ -228,6 +228,7 @@ struct importer {
 	char tenant_currency[8];
 	json_t *customers;    /* "i<id>" / "c<code>" -> {"id", "currency"} or null */
 	json_t *seen;         /* external_ref -> row, in the current chunk */
+	json_t *known;        /* the chunk's external_refs stored already (NULL: not looked up) */
 	json_t *errors;       /* row errors */
 	json_t *skipped_rows;
 	json_t *ids;          /* ids created (API only) */
@@ -315,6 +316,7 @@ static void importer_free(struct importer *im)
 		gx_stats_end(&im->stats, GX_EINVAL);
 	json_decref(im->customers);
 	json_decref(im->seen);
+	json_decref(im->known);
 	json_decref(im->errors);
 	json_decref(im->skipped_rows);
 	json_decref(im->ids);
@@ -494,7 +496,7 @@ static int check_row(struct importer *im, struct txin *t)
 				  t->external_ref, (long long)json_integer_value(prev));
 		} else {
 			json_object_set_new(im->seen, t->external_ref, json_integer(t->row));
-			if (!t->bad)
+			if (!t->bad && (!im->known || json_object_get(im->known, t->external_ref)))
 				rc = check_existing(im, t);
 		}
 	}
@@ -558,11 +560,50 @@ static int insert_row(struct importer *im, struct txin *t)
 	return rc;
 }
 
+#define REFS_PER_QUERY 500
+
+/* Which of the chunk's external_refs are stored already, REFS_PER_QUERY in
+ * one query (most imports bring new ones: one statement per row saved);
+ * check_existing then looks only at those. */
+static int known_refs(struct importer *im, struct txin *rows, size_t n)
+{
+	static char sql[64 + REFS_PER_QUERY * 3];
+	if (!sql[0]) {
+		size_t k = (size_t)snprintf(sql, sizeof sql, "SELECT external_ref FROM transactions WHERE tenant_id = ? AND "
+							     "external_ref IN (?");
+		for (int i = 1; i < REFS_PER_QUERY; i++)
+			k += (size_t)snprintf(sql + k, sizeof sql - k, ",?");
+		snprintf(sql + k, sizeof sql - k, ")");
+	}
+	if (!im->known && !(im->known = json_object()))
+		return GX_ENOMEM;
+	json_object_clear(im->known);
+	int rc = 0;
+	for (size_t i = 0; !rc && i < n;) {
+		struct gx_stmt *st;
+		rc = gx_conn_prepare(im->c, sql, &st);
+		if (rc)
+			break;
+		gx_stmt_bind_int64(st, 1, im->ctx->tenant_id);
+		int k = 0;
+		for (; i < n && k < REFS_PER_QUERY; i++)
+			if (rows[i].external_ref && *rows[i].external_ref)
+				gx_stmt_bind_str(st, 2 + k++, rows[i].external_ref);
+		for (; k < REFS_PER_QUERY; k++)
+			gx_stmt_bind_null(st, 2 + k);
+		while ((rc = gx_stmt_step(st)) == GX_ROW)
+			json_object_set_new(im->known, gx_stmt_col_text(st, 0), json_true());
+		gx_stmt_reset(st);
+		rc = rc < 0 ? rc : 0;
+	}
+	return rc;
+}
+
 /* Checks a chunk of rows; writes them when nothing failed so far. */
 static int import_chunk(struct importer *im, struct txin *rows, size_t n)
 {
 	json_object_clear(im->seen);
-	int rc = 0;
+	int rc = known_refs(im, rows, n);
 	for (size_t i = 0; !rc && i < n; i++)
 		rc = check_row(im, &rows[i]);
 	for (size_t i = 0; !rc && im->writing && i < n; i++) {

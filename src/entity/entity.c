@@ -923,6 +923,11 @@ int gx_entity_delete_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx
 	return set_deleted_in_tx(ctx, c, e, id, -1, true, NULL, NULL);
 }
 
+int gx_entity_restore_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, int64_t id)
+{
+	return set_deleted_in_tx(ctx, c, e, id, -1, false, NULL, NULL);
+}
+
 static int set_deleted(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id,
 		       int64_t expected_version, bool deleting, json_t **out,
 		       struct gx_errors *errs)

@@ -148,6 +148,11 @@ int gx_entity_update_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx
 			  int64_t id, const json_t *patch, json_t **out);
 /* Soft-deletes a record inside c's open write transaction (system use). */
 int gx_entity_delete_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, int64_t id);
+/* Restores a soft-deleted record inside c's open write transaction, as
+ * gx_entity_restore does (version + 1, history, audit "restore",
+ * after_write). GX_ENOTFOUND, GX_ECONFLICT (not deleted, or a unique value
+ * is taken by another record now), GX_EDB. */
+int gx_entity_restore_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, int64_t id);
 /* Soft delete (sets deleted_at) and restore. expected_version < 0 skips the
  * version check. */
 int gx_entity_delete(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id,

@@ -294,6 +294,7 @@ struct where_ctx {
 	struct gx_visibility vis;
 	struct gx_sk_query plan;
 	bool use_plan;
+	bool no_search; /* the search is done apart (ranked_search): no term conditions */
 };
 
 static int build_where(const struct gx_entity *e, const struct gx_list_query *q,
@@ -323,7 +324,9 @@ static int build_where(const struct gx_entity *e, const struct gx_list_query *q,
 			rc = gx_buf_printf(b, " AND %s %s ?", f->column, f->op);
 		}
 	}
-	if (!rc && w->use_plan) {
+	if (!rc && w->no_search) {
+		/* nothing: ranked_search picks the ids */
+	} else if (!rc && w->use_plan) {
 		for (int i = 0; !rc && i < w->plan.n; i++)
 			rc = gx_buf_adds(b, " AND id IN (SELECT record_id FROM search_terms WHERE tenant_id = ? "
 					    "AND entity = ? AND term >= ? AND term < ?)");
@@ -372,7 +375,9 @@ static int bind_where(struct gx_ctx *ctx, const struct gx_entity *e, const struc
 			bind_typed(st, k++, f->type, f->value);
 		}
 	}
-	if (w->use_plan) {
+	if (w->no_search) {
+		/* nothing */
+	} else if (w->use_plan) {
 		for (int i = 0; i < w->plan.n; i++) {
 			gx_stmt_bind_int64(st, k++, ctx->tenant_id);
 			gx_stmt_bind_str(st, k++, e->name);
@@ -510,6 +515,387 @@ static int add_exact_matches(struct gx_ctx *ctx, struct gx_conn *c, const struct
 	return 0;
 }
 
+/* ---- the ranked search: the newest matches, without materialising every one --------------
+ *
+ * A search answers the newest GX_RANK_WINDOW visible records that satisfy
+ * every condition of the plan. Broad conditions (`zs`, `zhang`, a common
+ * surname) match a large part of the table, and an "id IN (every match)"
+ * per condition reads all of them before the newest few are kept. Here:
+ *
+ * 1. Each condition's matches are counted up to GX_SEARCH_CAP rows.
+ * 2. The condition with the fewest drives. When it has at most
+ *    GX_SEARCH_CAP rows, they are all read. Otherwise its distinct terms
+ *    (at most GX_SEARCH_TERMS of them, the first in term order) are merged
+ *    newest first, GX_SEARCH_STEP ids per term and round: for one term the
+ *    index holds the ids in order, so each round is a short range read.
+ * 3. Candidates, newest first, GX_SEARCH_STEP at a time, are checked
+ *    against the other conditions (a condition with at most GX_SEARCH_CAP
+ *    rows is read whole once; a broader one is looked up for the batch's
+ *    ids only) and then read from the entity's table with the list's
+ *    filters and visibility.
+ * 4. It stops at GX_RANK_WINDOW rows, or after GX_SEARCH_SCAN candidates.
+ *
+ * Every statement is one index range or point read with a fixed text, so
+ * a prepared (generic) plan is as good as a custom one on PostgreSQL. */
+#define GX_SEARCH_CAP 2000
+#define GX_SEARCH_TERMS 64
+#define GX_SEARCH_STEP 64
+#define GX_SEARCH_SCAN 20000
+
+struct idset {
+	int64_t *v;
+	size_t n, cap;
+};
+
+static int idset_add(struct idset *s, int64_t id)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 256;
+		int64_t *v = realloc(s->v, cap * sizeof *v);
+		if (!v)
+			return GX_ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = id;
+	return 0;
+}
+
+static int by_id_desc(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Sorts newest first and drops repeats. */
+static void idset_sort(struct idset *s)
+{
+	if (s->n < 2)
+		return;
+	qsort(s->v, s->n, sizeof *s->v, by_id_desc);
+	size_t o = 1;
+	for (size_t i = 1; i < s->n; i++)
+		if (s->v[i] != s->v[o - 1])
+			s->v[o++] = s->v[i];
+	s->n = o;
+}
+
+static bool idset_has(const struct idset *s, int64_t id)
+{
+	return s->n && bsearch(&id, s->v, s->n, sizeof id, by_id_desc) != NULL;
+}
+
+static void cond_bind(struct gx_ctx *ctx, const struct gx_entity *e, struct gx_stmt *st, const struct gx_sk_cond *cd)
+{
+	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+	gx_stmt_bind_str(st, 2, e->name);
+	gx_stmt_bind_str(st, 3, cd->term);
+	gx_stmt_bind_str(st, 4, cd->upper);
+}
+
+/* Rows of a condition, counted up to cap + 1. */
+static int cond_count(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, const struct gx_sk_cond *cd,
+		      int cap, int *out)
+{
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, "SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE tenant_id = ? AND entity = ? "
+				    "AND term >= ? AND term < ? LIMIT ?) x", &st);
+	if (rc)
+		return rc;
+	cond_bind(ctx, e, st, cd);
+	gx_stmt_bind_int64(st, 5, cap + 1);
+	rc = gx_stmt_step(st);
+	*out = rc == GX_ROW ? (int)gx_stmt_col_int64(st, 0) : 0;
+	gx_stmt_reset(st);
+	return rc < 0 ? rc : 0;
+}
+
+/* Every record id of a condition (it has at most GX_SEARCH_CAP rows), newest first. */
+static int cond_read(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, const struct gx_sk_cond *cd,
+		     struct idset *out)
+{
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, "SELECT record_id FROM search_terms WHERE tenant_id = ? AND entity = ? "
+				    "AND term >= ? AND term < ?", &st);
+	if (rc)
+		return rc;
+	cond_bind(ctx, e, st, cd);
+	while (!rc && (rc = gx_stmt_step(st)) == GX_ROW)
+		rc = idset_add(out, gx_stmt_col_int64(st, 0));
+	gx_stmt_reset(st);
+	if (rc < 0)
+		return rc;
+	idset_sort(out);
+	return 0;
+}
+
+/* A broad condition's distinct terms, in term order, at most GX_SEARCH_TERMS. */
+static int cond_terms(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, const struct gx_sk_cond *cd,
+		      const char **terms, int *n)
+{
+	*n = 0;
+	if (!cd->prefix) {
+		terms[(*n)++] = cd->term;
+		return 0;
+	}
+	const char *after = NULL;
+	while (*n < GX_SEARCH_TERMS) {
+		struct gx_stmt *st;
+		int rc = gx_conn_prepare(c, after ? "SELECT term FROM search_terms WHERE tenant_id = ? AND entity = ? AND term > ? "
+						    "AND term < ? ORDER BY term LIMIT 1"
+						  : "SELECT term FROM search_terms WHERE tenant_id = ? AND entity = ? AND term >= ? "
+						    "AND term < ? ORDER BY term LIMIT 1", &st);
+		if (rc)
+			return rc;
+		cond_bind(ctx, e, st, cd);
+		if (after)
+			gx_stmt_bind_str(st, 3, after);
+		rc = gx_stmt_step(st);
+		char *t = rc == GX_ROW ? gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, 0)) : NULL;
+		gx_stmt_reset(st);
+		if (rc < 0)
+			return rc;
+		if (rc != GX_ROW)
+			break;
+		if (!t)
+			return GX_ENOMEM;
+		terms[(*n)++] = t;
+		after = t;
+	}
+	return 0;
+}
+
+/* The newest-first merge of a broad condition's terms. */
+struct merge {
+	const char *term[GX_SEARCH_TERMS];
+	int64_t below[GX_SEARCH_TERMS]; /* next read: ids below this; 0 = the term is read out */
+	int n;
+};
+
+/* Next round: ids of the merged terms, newest first, all those above the
+ * round's watermark (so none is missed by the terms not yet read out). */
+static int merge_round(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, struct merge *m,
+		       struct idset *out)
+{
+	out->n = 0;
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, "SELECT record_id FROM search_terms WHERE tenant_id = ? AND entity = ? AND term = ? "
+				    "AND record_id < ? ORDER BY record_id DESC LIMIT ?", &st);
+	if (rc)
+		return rc;
+	int64_t mark = 0;
+	int64_t last[GX_SEARCH_TERMS];
+	bool out_now[GX_SEARCH_TERMS];
+	for (int i = 0; i < m->n; i++) {
+		last[i] = 0;
+		out_now[i] = false;
+		if (!m->below[i])
+			continue;
+		gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+		gx_stmt_bind_str(st, 2, e->name);
+		gx_stmt_bind_str(st, 3, m->term[i]);
+		gx_stmt_bind_int64(st, 4, m->below[i]);
+		gx_stmt_bind_int64(st, 5, GX_SEARCH_STEP);
+		int got = 0;
+		while (!rc && (rc = gx_stmt_step(st)) == GX_ROW) {
+			last[i] = gx_stmt_col_int64(st, 0);
+			rc = idset_add(out, last[i]);
+			got++;
+		}
+		gx_stmt_reset(st);
+		if (rc < 0)
+			return rc;
+		rc = 0;
+		if (got < GX_SEARCH_STEP)
+			out_now[i] = true; /* read out */
+		else if (last[i] > mark)
+			mark = last[i];
+	}
+	/* keep the ids above the mark; every term with ids at or below it
+	 * (read out or not) continues from it in the next round */
+	size_t o = 0;
+	for (size_t i = 0; i < out->n; i++)
+		if (out->v[i] > mark)
+			out->v[o++] = out->v[i];
+	out->n = o;
+	for (int i = 0; i < m->n; i++)
+		if (m->below[i])
+			m->below[i] = out_now[i] && (last[i] == 0 || last[i] > mark) ? 0 : mark + 1;
+	idset_sort(out);
+	return 0;
+}
+
+/* Of ids (at most GX_SEARCH_STEP), those with a term of the broad condition cd. */
+static int cond_filter(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, const struct gx_sk_cond *cd,
+		       const int64_t *ids, size_t n, struct idset *out)
+{
+	out->n = 0;
+	char sql[1024];
+	/* exact: the primary key's (term, record_id) points; a prefix: the
+	 * record index, since the term range is large (substr keeps the
+	 * range off the term index) */
+	int len = snprintf(sql, sizeof sql, "SELECT DISTINCT record_id FROM search_terms WHERE tenant_id = ? AND entity = ? AND %s "
+			   "AND record_id IN (?", cd->prefix ? "substr(term, 1, ?) = ?" : "term = ?");
+	for (int i = 1; i < GX_SEARCH_STEP && len + 8 < (int)sizeof sql; i++)
+		len += snprintf(sql + len, sizeof sql - (size_t)len, ", ?");
+	snprintf(sql + len, sizeof sql - (size_t)len, ")");
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, sql, &st);
+	if (rc)
+		return rc;
+	int k = 1;
+	gx_stmt_bind_int64(st, k++, ctx->tenant_id);
+	gx_stmt_bind_str(st, k++, e->name);
+	if (cd->prefix)
+		gx_stmt_bind_int64(st, k++, (int64_t)gx_utf8_len(cd->term));
+	gx_stmt_bind_str(st, k++, cd->term);
+	for (size_t i = 0; i < GX_SEARCH_STEP; i++)
+		gx_stmt_bind_int64(st, k++, i < n ? ids[i] : -1);
+	while (!rc && (rc = gx_stmt_step(st)) == GX_ROW)
+		rc = idset_add(out, gx_stmt_col_int64(st, 0));
+	gx_stmt_reset(st);
+	if (rc < 0)
+		return rc;
+	idset_sort(out);
+	return 0;
+}
+
+/* The entity's rows for ids (at most GX_SEARCH_STEP, newest first) that pass
+ * the list's filters and visibility, appended to items (in the order of
+ * ids) up to want. */
+static int fetch_rows(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, const struct gx_list_query *q,
+		      const struct where_ctx *w, const char *sql, const int64_t *ids, size_t n, json_t *items, size_t want)
+{
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, sql, &st);
+	if (rc)
+		return rc;
+	int k = bind_where(ctx, e, q, w, st, 1);
+	for (size_t i = 0; i < GX_SEARCH_STEP; i++)
+		gx_stmt_bind_int64(st, k++, i < n ? ids[i] : -1);
+	json_t *rows[GX_SEARCH_STEP] = {0};
+	while ((rc = gx_stmt_step(st)) == GX_ROW) {
+		json_t *row = gx_entity_row_json(e, st);
+		int64_t id = json_integer_value(json_object_get(row, "id"));
+		size_t i = 0;
+		while (i < n && ids[i] != id)
+			i++;
+		if (i < n && !rows[i])
+			rows[i] = row;
+		else
+			json_decref(row);
+	}
+	gx_stmt_reset(st);
+	/* in the order of ids (newest first) */
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i] && json_array_size(items) < want)
+			json_array_append(items, rows[i]);
+		json_decref(rows[i]);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+static int ranked_search(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
+			 const struct gx_list_query *q, const struct where_ctx *w, json_t *items)
+{
+	const struct gx_sk_query *p = &w->plan;
+	int count[GX_SK_QUERY_MAX], d = 0, rc = 0;
+	for (int i = 0; !rc && i < p->n; i++) {
+		rc = cond_count(ctx, c, e, &p->cond[i], GX_SEARCH_CAP, &count[i]);
+		if (!rc && count[i] < count[d])
+			d = i;
+		if (!rc && count[i] == 0)
+			return 0; /* nothing has this term */
+	}
+	if (rc)
+		return rc;
+	/* the entity's rows for a batch of ids */
+	struct where_ctx wf = *w;
+	wf.no_search = true;
+	struct gx_buf sql;
+	gx_buf_init(&sql, 1 << 17);
+	char *select = gx_entity_select_sql(e, ctx->arena);
+	rc = select ? gx_buf_adds(&sql, select) : GX_ENOMEM;
+	if (!rc)
+		rc = build_where(e, q, &wf, &sql);
+	if (!rc)
+		rc = gx_buf_adds(&sql, " AND id IN (?");
+	for (int i = 1; !rc && i < GX_SEARCH_STEP; i++)
+		rc = gx_buf_adds(&sql, ", ?");
+	if (!rc)
+		rc = gx_buf_adds(&sql, ")"); /* no ORDER BY: it could make the table's id order the plan */
+	struct idset small[GX_SK_QUERY_MAX] = {0}, cand = {0}, pass = {0}, part = {0};
+	struct merge *m = NULL;
+	for (int i = 0; !rc && i < p->n; i++)
+		if (count[i] <= GX_SEARCH_CAP)
+			rc = cond_read(ctx, c, e, &p->cond[i], &small[i]);
+	if (!rc && count[d] > GX_SEARCH_CAP) {
+		m = calloc(1, sizeof *m);
+		rc = m ? cond_terms(ctx, c, e, &p->cond[d], m->term, &m->n) : GX_ENOMEM;
+		for (int i = 0; m && i < m->n; i++)
+			m->below[i] = INT64_MAX;
+	}
+	size_t want = GX_RANK_WINDOW, seen = 0, pos = 0;
+	while (!rc && json_array_size(items) < want && seen < GX_SEARCH_SCAN) {
+		/* the next candidates of the driving condition, newest first */
+		if (m) {
+			if (pos == cand.n) {
+				rc = merge_round(ctx, c, e, m, &cand);
+				pos = 0;
+				bool more = false;
+				for (int i = 0; i < m->n; i++)
+					more = more || m->below[i];
+				if (!rc && cand.n == 0 && !more)
+					break;
+				if (rc || cand.n == 0)
+					continue;
+			}
+		} else if (pos == 0 && cand.n == 0) {
+			cand = small[d];
+			small[d] = (struct idset){0};
+			if (cand.n == 0)
+				break;
+		} else if (pos == cand.n) {
+			break;
+		}
+		size_t n = cand.n - pos < GX_SEARCH_STEP ? cand.n - pos : GX_SEARCH_STEP;
+		pass.n = 0;
+		for (size_t i = 0; !rc && i < n; i++)
+			rc = idset_add(&pass, cand.v[pos + i]);
+		pos += n;
+		seen += n;
+		/* the other conditions */
+		for (int j = 0; !rc && pass.n && j < p->n; j++) {
+			if (j == d)
+				continue;
+			if (count[j] <= GX_SEARCH_CAP) {
+				size_t o = 0;
+				for (size_t i = 0; i < pass.n; i++)
+					if (idset_has(&small[j], pass.v[i]))
+						pass.v[o++] = pass.v[i];
+				pass.n = o;
+			} else {
+				rc = cond_filter(ctx, c, e, &p->cond[j], pass.v, pass.n, &part);
+				size_t o = 0;
+				for (size_t i = 0; !rc && i < pass.n; i++)
+					if (idset_has(&part, pass.v[i]))
+						pass.v[o++] = pass.v[i];
+				pass.n = o;
+			}
+		}
+		if (!rc && pass.n)
+			rc = fetch_rows(ctx, c, e, q, &wf, sql.data, pass.v, pass.n, items, want);
+	}
+	for (int i = 0; i < p->n; i++)
+		free(small[i].v);
+	free(cand.v);
+	free(pass.v);
+	free(part.v);
+	free(m);
+	gx_buf_free(&sql);
+	return rc;
+}
+
 int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct gx_list_query *q,
 		   json_t **out)
 {
@@ -555,45 +941,68 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 		rc = gx_buf_adds(&sql, from);
 	if (!rc)
 		rc = gx_buf_add(&sql, where.data, where.len);
-	/* Keyset: rows after (value, id) in the order "NULLs last, value, id". */
-	if (!rc && q->has_cursor) {
-		if (by_id)
-			rc = gx_buf_printf(&sql, " AND id %s ?", cmp);
-		else if (q->cursor_null)
-			rc = gx_buf_printf(&sql, " AND (%s IS NULL AND id %s ?)", sort_col, cmp);
-		else
-			rc = gx_buf_printf(&sql, " AND (%s IS NULL OR %s %s ? OR (%s = ? AND id %s ?))",
-					   sort_col, sort_col, cmp, sort_col, cmp);
+	/* The order is "NULLs last, value, id". Two statements, the values then
+	 * the NULLs, so that an index on (tenant_id, value, id) serves each
+	 * (an ORDER BY (value IS NULL), ... would sort the whole table). A
+	 * keyset cursor continues after (value, id), or after id among the
+	 * NULLs. cur: what the part binds after the WHERE's parameters. */
+	struct {
+		char *sql;
+		int cur; /* 0 nothing, 1 the cursor's id, 2 its value, value and id */
+	} part[2] = {{0}};
+	int nparts = 0;
+	if (!rc && by_id) {
+		part[nparts].cur = q->has_cursor ? 1 : 0;
+		part[nparts++].sql = gx_arena_printf(ctx->arena, "%s%s ORDER BY id %s LIMIT ?", sql.data,
+						     q->has_cursor ? (q->sort_desc ? " AND id < ?" : " AND id > ?") : "", dir);
+	} else if (!rc) {
+		if (!q->has_cursor || !q->cursor_null) {
+			part[nparts].cur = q->has_cursor ? 2 : 0;
+			part[nparts++].sql = q->has_cursor
+				? gx_arena_printf(ctx->arena, "%s AND %s IS NOT NULL AND %s %s= ? AND (%s %s ? OR id %s ?) "
+							      "ORDER BY %s %s, id %s LIMIT ?", sql.data, sort_col, sort_col, cmp,
+						  sort_col, cmp, cmp, sort_col, dir, dir)
+				: gx_arena_printf(ctx->arena, "%s AND %s IS NOT NULL ORDER BY %s %s, id %s LIMIT ?", sql.data,
+						  sort_col, sort_col, dir, dir);
+		}
+		bool after_null = q->has_cursor && q->cursor_null;
+		part[nparts].cur = after_null ? 1 : 0;
+		part[nparts++].sql = gx_arena_printf(ctx->arena, "%s AND %s IS NULL%s ORDER BY id %s LIMIT ?", sql.data, sort_col,
+						     after_null ? (q->sort_desc ? " AND id < ?" : " AND id > ?") : "", dir);
 	}
-	if (!rc) {
-		if (by_id)
-			rc = gx_buf_printf(&sql, " ORDER BY id %s LIMIT ?", dir);
-		else
-			rc = gx_buf_printf(&sql, " ORDER BY (%s IS NULL), %s %s, id %s LIMIT ?", sort_col, sort_col, dir, dir);
-	}
+	for (int i = 0; !rc && i < nparts; i++)
+		if (!part[i].sql)
+			rc = GX_ENOMEM;
 	struct gx_conn *c = NULL;
 	struct gx_stmt *st = NULL;
 	json_t *items = json_array();
 	const char *last_sort = NULL;
 	if (!rc)
 		rc = gx_store_reader(ctx->store, &c);
-	if (!rc)
-		rc = gx_conn_prepare(c, sql.data, &st);
-	int n = 0;
-	if (!rc) {
+	/* newest first by id: the streaming search (ranked_search) */
+	bool streamed = ranked && by_id && q->sort_desc;
+	if (!rc && streamed)
+		rc = ranked_search(ctx, c, e, q, &w, items);
+	int n = 0, want = ranked ? GX_RANK_WINDOW : q->limit + 1;
+	for (int i = 0; !rc && !streamed && i < nparts && n < want; i++) {
+		rc = gx_conn_prepare(c, part[i].sql, &st);
+		if (rc)
+			break;
 		int k = bind_where(ctx, e, q, &w, st, 1);
-		if (q->has_cursor) {
-			if (!by_id && !q->cursor_null) {
-				bind_typed(st, k++, q->sort_type, q->cursor_value);
-				bind_typed(st, k++, q->sort_type, q->cursor_value);
-			}
-			gx_stmt_bind_int64(st, k++, q->cursor_id);
+		if (part[i].cur == 2) {
+			bind_typed(st, k++, q->sort_type, q->cursor_value);
+			bind_typed(st, k++, q->sort_type, q->cursor_value);
 		}
-		gx_stmt_bind_int64(st, k++, ranked ? GX_RANK_WINDOW : q->limit + 1);
+		if (part[i].cur)
+			gx_stmt_bind_int64(st, k++, q->cursor_id);
+		gx_stmt_bind_int64(st, k++, want - n);
 		int ncols = gx_stmt_columns(st);
 		while ((rc = gx_stmt_step(st)) == GX_ROW) {
-			if (!ranked && n++ == q->limit)
+			if (!ranked && n == q->limit) {
+				n++;
 				break;
+			}
+			n++;
 			json_array_append_new(items, gx_entity_row_json(e, st));
 			if (sort_col != col) {
 				/* the twin is the last column */

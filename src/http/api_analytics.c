@@ -272,7 +272,7 @@ static void h_customers(struct gx_req *r)
 }
 
 static const struct gx_route routes[] = {
-	{"POST", "/api/v1/transactions:bulk", h_bulk, "transactions.write", 0, NULL},
+	{"POST", "/api/v1/transactions:bulk", h_bulk, "transactions.write", GX_ROUTE_BULK, NULL},
 	{"GET", "/api/v1/analytics/rfm", h_rfm, "analytics.read", 0, NULL},
 	{"GET", "/api/v1/analytics/tiers", h_tiers, "analytics.read", 0, NULL},
 	{"GET", "/api/v1/analytics/pareto", h_pareto, "analytics.read", 0, NULL},

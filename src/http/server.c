@@ -464,8 +464,16 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 		/* first call: headers are in, the body (if any) is not */
 		r->method = gx_arena_strdup(&r->arena, method);
 		r->path = gx_arena_strdup(&r->arena, url);
+		/* the body limit: body_max, larger for a bulk route */
+		unsigned long long max = (unsigned long long)gx_srv->cfg.body_max;
+		int unused;
+		const struct gx_route *rt = gx_route_match(r, &unused);
+		if (rt && (rt->flags & GX_ROUTE_BULK)) {
+			max *= GX_BULK_BODY_FACTOR;
+			gx_buf_init(&r->body, (size_t)max);
+		}
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (cl && strtoull(cl, NULL, 10) > (unsigned long long)gx_srv->cfg.body_max) {
+		if (cl && strtoull(cl, NULL, 10) > max) {
 			gx_reply_problem(r, 413, "the request body is larger than the server accepts", NULL);
 			return MHD_YES;
 		}

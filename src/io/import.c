@@ -11,6 +11,7 @@
 #include "core/utf8.h"
 #include "crm/customer.h"
 #include "entity/custom.h"
+#include "entity/search.h"
 #include "io/csvmap.h"
 #include "io/export.h"
 #include "io/vcard.h"
@@ -1260,6 +1261,9 @@ struct imp {
 	struct gx_errors fatal_errs;
 	int64_t last_progress_ms;
 	int64_t started_mono;
+	size_t term_mark;        /* pending search terms when the row began */
+	struct probe *probes;    /* the duplicate check's similar-name candidates */
+	size_t nprobes;
 	const char *encoding;
 	char delimiter;
 	int enc_confidence;
@@ -1687,6 +1691,98 @@ static int record_touch(struct imp *im, const char *entity, int64_t id, const ch
 	return rc;
 }
 
+/* ---- the similar-name probe's cache ------------------------------------------------------------- */
+
+/* The duplicate check reads, per row, the first PROBE_MAX customers having
+ * the first term of the row's name (in key order: by record id for an
+ * exact term) and compares their name keys. In an import that is the same
+ * few hundred rows again and again (every 上海… company probes 上海). A
+ * full list of an exact term cannot change while the batch only creates
+ * customers: new ids are larger, so they sort after the 200th. It is kept
+ * here and dropped whole when the batch updates or restores a customer
+ * (a name, and so a term or a key, may change). Lists that are not full
+ * are read from the database each time. */
+#define PROBE_MAX 200
+#define PROBE_SLOTS 1024
+
+struct probe {
+	char term[GX_SK_TERM_MAX + 1]; /* "" = free slot */
+	int n;
+	int64_t ids[PROBE_MAX];
+	char *keys[PROBE_MAX];
+};
+
+static void probe_clear(struct imp *im)
+{
+	if (!im->probes)
+		return;
+	for (size_t i = 0; i < PROBE_SLOTS; i++) {
+		struct probe *p = &im->probes[i];
+		for (int k = 0; k < p->n; k++)
+			free(p->keys[k]);
+		p->n = 0;
+		p->term[0] = '\0';
+	}
+	im->nprobes = 0;
+}
+
+static size_t probe_slot(const char *term)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const unsigned char *q = (const unsigned char *)term; *q; q++)
+		h = (h ^ *q) * 1099511628211ULL;
+	return (size_t)(h % PROBE_SLOTS);
+}
+
+static struct probe *probe_find(struct imp *im, const char *term)
+{
+	if (!im->probes)
+		return NULL;
+	for (size_t i = probe_slot(term), k = 0; k < PROBE_SLOTS; k++, i = (i + 1) % PROBE_SLOTS) {
+		struct probe *p = &im->probes[i];
+		if (!p->term[0])
+			return NULL;
+		if (!strcmp(p->term, term))
+			return p;
+	}
+	return NULL;
+}
+
+/* A free slot for term (the cache starts over when 3/4 full); NULL when
+ * out of memory: the probe then reads the database as before. */
+static struct probe *probe_new(struct imp *im, const char *term)
+{
+	if (!im->probes && !(im->probes = calloc(PROBE_SLOTS, sizeof *im->probes)))
+		return NULL;
+	if (im->nprobes >= PROBE_SLOTS * 3 / 4)
+		probe_clear(im);
+	size_t i = probe_slot(term);
+	while (im->probes[i].term[0])
+		i = (i + 1) % PROBE_SLOTS;
+	struct probe *p = &im->probes[i];
+	snprintf(p->term, sizeof p->term, "%s", term);
+	p->n = 0;
+	im->nprobes++;
+	return p;
+}
+
+/* Writes the pending search terms before a read of search_terms. Called
+ * only before the row has written anything: the row's savepoint is
+ * released and taken again around the flush, so that rolling the row back
+ * cannot take the earlier rows' terms with it. */
+static int flush_terms(struct imp *im)
+{
+	if (!gx_search_bulk_pending(im->c))
+		return 0;
+	int rc = gx_conn_exec(im->c, "RELEASE SAVEPOINT gx_import_row");
+	if (!rc)
+		rc = gx_search_bulk_flush(im->c);
+	if (!rc)
+		rc = gx_conn_exec(im->c, "SAVEPOINT gx_import_row");
+	im->term_mark = 0;
+	return rc;
+}
+
 struct cand {
 	int64_t id;
 	int score;
@@ -1773,22 +1869,56 @@ static int find_dups(struct imp *im, const json_t *in, struct cand *cand, int *n
 		}
 		struct gx_sk_query plan;
 		if (!rc && *key && gx_searchkey_query(name, &plan) == 0 && plan.n > 0) {
+			const struct gx_sk_cond *c0 = &plan.cond[0];
+			struct probe *pr = c0->prefix ? NULL : probe_find(im, c0->term);
+			if (pr) {
+				for (int i = 0; i < pr->n; i++) {
+					int sim = pr->keys[i] ? gx_customer_name_similarity(key, pr->keys[i]) : 0;
+					if (sim >= 70)
+						add_cand(cand, n, max, pr->ids[i], sim * 8 / 10, "similar_name");
+				}
+				return 0;
+			}
 			struct gx_stmt *st;
-			rc = gx_conn_prepare(c, "SELECT c.id, c.name_key FROM search_terms t JOIN customers c ON c.tenant_id = t.tenant_id "
-						"AND c.id = t.record_id WHERE t.tenant_id = ? AND t.entity = 'customers' AND t.term >= ? "
-						"AND t.term < ? AND c.deleted_at IS NULL LIMIT 200", &st);
+			rc = flush_terms(im);
+			if (!rc)
+				rc = gx_conn_prepare(c, "SELECT c.id, c.name_key FROM search_terms t JOIN customers c ON c.tenant_id = t.tenant_id "
+							"AND c.id = t.record_id WHERE t.tenant_id = ? AND t.entity = 'customers' AND t.term >= ? "
+							"AND t.term < ? AND c.deleted_at IS NULL LIMIT 200", &st); /* PROBE_MAX */
 			if (!rc) {
+				int64_t pids[PROBE_MAX];
+				char *pkeys[PROBE_MAX];
+				int got = 0;
+				bool oom = false;
 				gx_stmt_bind_int64(st, 1, tid);
-				gx_stmt_bind_str(st, 2, plan.cond[0].term);
-				gx_stmt_bind_str(st, 3, plan.cond[0].upper);
+				gx_stmt_bind_str(st, 2, c0->term);
+				gx_stmt_bind_str(st, 3, c0->upper);
 				while ((rc = gx_stmt_step(st)) == GX_ROW) {
 					const char *other = gx_stmt_col_text(st, 1);
 					int sim = other ? gx_customer_name_similarity(key, other) : 0;
 					if (sim >= 70)
 						add_cand(cand, n, max, gx_stmt_col_int64(st, 0), sim * 8 / 10, "similar_name");
+					if (got < PROBE_MAX) {
+						pids[got] = gx_stmt_col_int64(st, 0);
+						pkeys[got] = other ? strdup(other) : NULL;
+						oom |= other && !pkeys[got];
+						got++;
+					}
 				}
 				rc = rc < 0 ? rc : 0;
 				gx_stmt_reset(st);
+				/* a full list of an exact term is kept (see struct probe) */
+				pr = !rc && !oom && got == PROBE_MAX ? probe_new(im, c0->term) : NULL;
+				for (int i = 0; i < got; i++) {
+					if (pr) {
+						pr->ids[i] = pids[i];
+						pr->keys[i] = pkeys[i];
+					} else {
+						free(pkeys[i]);
+					}
+				}
+				if (pr)
+					pr->n = got;
 			}
 		}
 	}
@@ -2047,51 +2177,6 @@ static int find_existing(struct imp *im, struct row *r, json_t *in, int64_t *id,
 	return rc;
 }
 
-/* entity.c: one field-history row (exported for custom fields) */
-int gx_custom_history_row(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, int64_t id,
-			  const char *field, const json_t *old, const json_t *new, int64_t audit_id);
-
-/* Restores a soft-deleted record inside c's transaction as the engine's
- * restore does (version + 1, audit "restore", a history row, the
- * after_write hook: search terms come back). The engine has no
- * transaction-taking restore; this is that, for a batch. */
-static int restore_in_tx(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, int64_t id)
-{
-	json_t *before = NULL, *after = NULL;
-	int rc = gx_entity_get_conn(ctx, c, e, id, true, &before);
-	char now[40];
-	gx_time_iso(gx_now_ms(), now, sizeof now);
-	char *sql = gx_arena_printf(ctx->arena, "UPDATE %s SET deleted_at = NULL, updated_at = ?, updated_by = ?, "
-				    "version = version + 1 WHERE tenant_id = ? AND id = ?", e->table);
-	struct gx_stmt *st = NULL;
-	if (!rc)
-		rc = sql ? gx_conn_prepare(c, sql, &st) : GX_ENOMEM;
-	if (!rc) {
-		gx_stmt_bind_str(st, 1, now);
-		if (ctx->user_id)
-			gx_stmt_bind_int64(st, 2, ctx->user_id);
-		else
-			gx_stmt_bind_null(st, 2);
-		gx_stmt_bind_int64(st, 3, ctx->tenant_id);
-		gx_stmt_bind_int64(st, 4, id);
-		rc = gx_stmt_step(st);
-		gx_stmt_reset(st);
-	}
-	int64_t audit_id = gx_id_new();
-	if (!rc)
-		rc = gx_entity_get_conn(ctx, c, e, id, true, &after);
-	if (!rc)
-		rc = gx_audit_write(ctx, c, "restore", e->name, id, before, after, &audit_id);
-	if (!rc)
-		rc = gx_custom_history_row(ctx, c, e, id, "deleted_at", json_object_get(before, "deleted_at"),
-					   json_object_get(after, "deleted_at"), audit_id);
-	if (!rc && e->hooks.after_write)
-		rc = e->hooks.after_write(ctx, c, e, id, before, after, NULL);
-	json_decref(before);
-	json_decref(after);
-	return rc;
-}
-
 static int savepoint(struct gx_conn *c, const char *what)
 {
 	return gx_conn_exec(c, what);
@@ -2160,6 +2245,8 @@ static int write_row(struct imp *im, struct row *r, struct gx_errors *errs)
 			if (!json_object_size(patch) && !was_deleted) {
 				im->p.unchanged++;
 			} else {
+				/* names and keys may change: the probe cache starts over */
+				probe_clear(im);
 				/* validate like an API update, then write through the engine */
 				json_t *check = json_deep_copy(patch);
 				if (!check)
@@ -2178,7 +2265,7 @@ static int write_row(struct imp *im, struct row *r, struct gx_errors *errs)
 					 * the same row brings it back (undo deletes it again) */
 					json_object_set(before, "deleted_at", json_object_get(current, "deleted_at"));
 					json_object_set_new(after, "deleted_at", json_null());
-					rc = restore_in_tx(&im->rctx, im->c, e, id);
+					rc = gx_entity_restore_conn(&im->rctx, im->c, e, id);
 					if (rc == GX_ECONFLICT) {
 						gx_errors_add(errs, "code", "duplicate", "the deleted record this row matches cannot come back: "
 							      "another record has its values now");
@@ -2257,6 +2344,9 @@ static int write_row(struct imp *im, struct row *r, struct gx_errors *errs)
 	return rc;
 }
 
+/* Search terms collected before they are written sorted (~1,000 customers). */
+#define IMPORT_TERMS_CHUNK 65536
+
 /* Runs one row in a savepoint; a bad row is rolled back to it and kept
  * for the report. Fatal errors stop the import. */
 static int process_row(struct imp *im, struct row *r, json_t *raw)
@@ -2268,9 +2358,11 @@ static int process_row(struct imp *im, struct row *r, json_t *raw)
 	im->p.rows++;
 	struct gx_errors errs = {0};
 	int rc = savepoint(im->c, "SAVEPOINT gx_import_row");
+	im->term_mark = gx_search_bulk_pending(im->c);
 	if (!rc)
 		rc = write_row(im, r, &errs);
 	if (rc == GX_EINVAL) {
+		gx_search_bulk_truncate(im->c, im->term_mark);
 		rc = savepoint(im->c, "ROLLBACK TO SAVEPOINT gx_import_row");
 		if (!rc)
 			rc = savepoint(im->c, "RELEASE SAVEPOINT gx_import_row");
@@ -2283,6 +2375,10 @@ static int process_row(struct imp *im, struct row *r, json_t *raw)
 	} else if (!rc) {
 		rc = savepoint(im->c, "RELEASE SAVEPOINT gx_import_row");
 	}
+	/* between rows, outside any savepoint: the collected terms go in
+	 * sorted chunks */
+	if (!rc && gx_search_bulk_pending(im->c) >= IMPORT_TERMS_CHUNK)
+		rc = gx_search_bulk_flush(im->c);
 	json_decref(errs.list);
 	json_decref(raw);
 	gx_buf_free(&r->extra);
@@ -2659,6 +2755,37 @@ static int load_saved_mapping(struct imp *im, struct gx_errors *errs)
 	return rc;
 }
 
+/* A bulk write touches far more pages than a request: with the writer's
+ * usual page cache (16 MB) SQLite spills modified pages to the WAL again and
+ * again during one long transaction. The import raises it for its duration
+ * and keeps the savepoints' statement journal in memory (SQLite only; *was
+ * gets the cache size to restore, 0 when unchanged). */
+#define IMPORT_CACHE_KIB (256 * 1024)
+static void bulk_cache(struct gx_conn *c, struct gx_store *s, int64_t *was)
+{
+	*was = 0;
+	if (strcmp(gx_store_backend(s), "sqlite"))
+		return;
+	int64_t cur = 0;
+	if (sql_int(c, "PRAGMA cache_size", &cur, "") || !cur)
+		return;
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", IMPORT_CACHE_KIB);
+	if (!gx_conn_exec(c, sql))
+		*was = cur;
+	/* the statement journal of the per-row savepoints: a copy of every
+	 * page a row changes; as a file that is ~100 pwrite calls per row */
+	gx_conn_exec(c, "PRAGMA temp_store=MEMORY");
+}
+
+static void bulk_cache_restore(struct gx_conn *c, int64_t was)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA cache_size=%lld", (long long)was);
+	gx_conn_exec(c, sql);
+	gx_conn_exec(c, "PRAGMA temp_store=DEFAULT");
+}
+
 static bool looks_like_vcard(const unsigned char *b, size_t n)
 {
 	size_t i = 0;
@@ -2694,9 +2821,14 @@ int gx_import_execute(struct gx_ctx *ctx, int64_t batch_id, const struct gx_impo
 	live_set(batch_id, "running", &im->p);
 	int rc = im->plan.e ? 0 : GX_EINVAL;
 	gx_store_writer(ctx->store, &im->c);
+	int64_t cache_was = 0;
+	if (!rc)
+		bulk_cache(im->c, ctx->store, &cache_was);
 	/* one transaction for the whole batch: commit only a finished batch */
 	if (!rc)
 		rc = gx_conn_begin(im->c);
+	if (!rc)
+		rc = gx_search_bulk_begin(im->c);
 	if (!rc) {
 		struct gx_stmt *st;
 		rc = gx_conn_prepare(im->c, "SELECT locale FROM tenants WHERE id = ?", &st);
@@ -2814,6 +2946,15 @@ int gx_import_execute(struct gx_ctx *ctx, int64_t batch_id, const struct gx_impo
 	else if (rc)
 		error = gx_strerror(rc);
 	bool keep = !rc && !o->dry_run && !(o->mode == GX_IMPORT_ALL_OR_NOTHING && im->p.failed);
+	if (im->c) {
+		/* the last chunk of search terms, when the batch is kept */
+		int frc = gx_search_bulk_end(im->c, keep);
+		if (frc && keep) {
+			rc = frc;
+			error = gx_strerror(rc);
+			keep = false;
+		}
+	}
 	status = rc ? "failed" : o->dry_run ? "dry_run" : keep ? "done" : "failed";
 	if (!rc && !keep && !o->dry_run)
 		error = "rows had errors and the mode is all_or_nothing: nothing was imported";
@@ -2848,6 +2989,9 @@ int gx_import_execute(struct gx_ctx *ctx, int64_t batch_id, const struct gx_impo
 		if (r2)
 			gx_log_error("import %lld: cannot record the batch: %s", (long long)batch_id, gx_strerror(r2));
 	}
+	gx_search_bulk_end(im->c, false); /* no-op unless an early error left it open */
+	if (cache_was)
+		bulk_cache_restore(im->c, cache_was);
 	gx_store_release(im->c);
 	live_remove(batch_id);
 	if (summary && gx_import_get(ctx, batch_id, summary))
@@ -2861,6 +3005,8 @@ int gx_import_execute(struct gx_ctx *ctx, int64_t batch_id, const struct gx_impo
 	json_decref(im->fatal_errs.list);
 	json_decref(im->saved_rules);
 	plan_free(&im->plan);
+	probe_clear(im);
+	free(im->probes);
 	gx_arena_free(&im->row_arena);
 	free(im);
 	return rc;

@@ -290,6 +290,29 @@ test('bulk import of bad input: every row error at once, nothing half-imported',
   assertProblem(await gx.req('POST', '/api/v1/transactions:bulk', { raw: '{"items": [', contentType: 'application/json', token: t.admin }), 400);
 });
 
+test('the bulk route takes a 10,000-row batch past body_max (16 x, 413 beyond); other routes keep body_max', async () => {
+  // realistic rows, all naming a customer that does not exist: checked, answered 422, nothing written
+  const items = [];
+  for (let i = 0; i < 10000; i++) {
+    items.push({ customer_code: 'NO-SUCH-CUSTOMER', occurred_at: '2026-01-31T09:30:00+08:00', amount: 12345 + i, cost: 7000,
+      product: `SKU-${i % 120}`, category: '电子产品', channel: '线上商城', quantity: 2, external_ref: `BIG-BATCH-${i}` });
+  }
+  const raw = JSON.stringify({ items });
+  assert.ok(Buffer.byteLength(raw) > (1 << 20), `the batch is larger than the default body_max (${Buffer.byteLength(raw)} bytes)`);
+  const before = await gx.count('transactions', auth('admin'));
+  // 10,000 rows checked one by one: allow a slow (sanitised, loaded) machine
+  const r = await gx.req('POST', '/api/v1/transactions:bulk', { raw, contentType: 'application/json', token: t.admin, timeout: 120_000 });
+  assert.equal(r.status, 422, r.text.slice(0, 300));
+  assert.equal(r.json.errors[0].code, 'unknown_customer');
+  assert.equal(await gx.count('transactions', auth('admin')), before, 'nothing was written');
+  // beyond 16 x body_max (16 MiB): 413 at once, from Content-Length
+  const huge = `{"items": [], "pad": "${'x'.repeat(16 * (1 << 20))}"}`;
+  assertProblem(await gx.req('POST', '/api/v1/transactions:bulk', { raw: huge, contentType: 'application/json', token: t.admin, timeout: 120_000 }), 413);
+  // every other route keeps body_max
+  const big = JSON.stringify({ name: 'x', notes: 'y'.repeat(1 << 20) });
+  assertProblem(await gx.req('POST', '/api/v1/customers', { raw: big, contentType: 'application/json', token: t.admin }), 413);
+});
+
 test('an idempotent re-run skips what is in already and changes nothing', async () => {
   const rfmBefore = await gx.getOk('/api/v1/analytics/rfm', auth('admin'));
   const n = await gx.count('transactions', auth('admin'));
@@ -485,7 +508,9 @@ const SNAPSHOT = `SELECT customer_id, currency, transaction_count, purchase_coun
   first_purchase_month, cost_to_serve, activity_count, last_contact_at, relationship_breadth, tier, segment, rfm_cell, decline
   FROM customer_stats WHERE transaction_count > 0 OR activity_count > 0 OR relationship_breadth > 0 ORDER BY tenant_id, customer_id;
   SELECT customer_id, month, revenue, purchases, transactions FROM customer_months ORDER BY tenant_id, customer_id, month;
-  SELECT customer_id, product, category, quantity, revenue, purchases, last_at FROM customer_products ORDER BY tenant_id, customer_id, product;`;
+  SELECT customer_id, product, category, quantity, revenue, purchases, last_at FROM customer_products ORDER BY tenant_id, customer_id, product;
+  SELECT tenant_id, product, customers, category FROM product_buyers ORDER BY tenant_id, product;
+  SELECT tenant_id, product, other, customers FROM product_pairs ORDER BY tenant_id, product, other;`;
 
 test('guanxi analytics rebuild recomputes exactly what the writes kept', async () => {
   const kept = await sqlite(gx.db, SNAPSHOT);

@@ -13,16 +13,16 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const ADMIN_PASSWORD = 'admin-pass-1'
 export const SHOTS = join(ROOT, 'test-output', 'screenshots')
 
-/** Starts `guanxi serve` on 127.0.0.1:<free port> with a fresh demo database.
- * Returns {url, port, stop()}. */
-export async function startServer() {
+/** Starts `guanxi serve` on 127.0.0.1:<free port> with a fresh demo database
+ * (an empty company with `demo: false`). Returns {url, port, stop()}. */
+export async function startServer({ demo = true } = {}) {
   const bin = resolve(ROOT, process.env.GX_BIN || 'build/asan/guanxi')
   const dir = mkdtempSync(join(tmpdir(), 'gx-e2e-'))
   const db = join(dir, 'gx.db')
   const env = { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=0' }
   const opts = { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 }
   execFileSync(bin, ['init', '--db', db, '--admin-password', ADMIN_PASSWORD], opts)
-  execFileSync(bin, ['demo', '--db', db], opts)
+  if (demo) execFileSync(bin, ['demo', '--db', db], opts)
   const proc = spawn(bin, ['serve', '--db', db, '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'ignore', 'pipe'] })
   let log = ''
   const port = await new Promise((ok, fail) => {

@@ -5,7 +5,7 @@
 import { startServer, launchBrowser, newPage, ADMIN_PASSWORD } from './harness.mjs'
 
 const PAGES = [['login', '/login', false], ['home', '/', true], ['users', '/admin/users', true],
-  ['customers', '/customers', true], ['tenant', '/admin/tenant', true]]
+  ['customers', '/customers', true], ['tenant', '/admin/tenant', true], ['dashboards', '/dashboards', true], ['apiDocs', '/api-docs', true]]
 
 const server = await startServer()
 const browser = await launchBrowser()

@@ -54,8 +54,8 @@ static int64_t customer(struct gx_ctx *ctx, const char *name, const char *code)
 }
 
 /* Every maintained statistics row (all-zero rows left out: a customer whose
- * last transaction went keeps one, a rebuild writes none), months and
- * products, as text lines. with_scores adds the scores. */
+ * last transaction went keeps one, a rebuild writes none), months,
+ * products and the product patterns (0007), as text lines. with_scores adds the scores. */
 static char *snapshot(struct gx_store *s, bool with_scores)
 {
 	static const char *const sql[] = {
@@ -71,13 +71,17 @@ static char *snapshot(struct gx_store *s, bool with_scores)
 		"round(expected_purchases * 1000000), round(expected_spend * 1000), clv, decline, decline_recent, "
 		"decline_expected FROM customer_stats WHERE transaction_count > 0 OR activity_count > 0 OR "
 		"relationship_breadth > 0 ORDER BY customer_id",
+		"SELECT product, customers, category FROM product_buyers ORDER BY product",
+		"SELECT product, other, customers FROM product_pairs ORDER BY product, other",
 	};
 	size_t cap = 1 << 20, len = 0;
 	char *out = malloc(cap);
 	out[0] = '\0';
 	struct gx_conn *c;
 	ASSERT_EQ_INT(gx_store_reader(s, &c), 0);
-	for (int q = 0; q < (with_scores ? 4 : 3); q++) {
+	for (int q = 0; q < 6; q++) {
+		if (q == 3 && !with_scores)
+			continue;
 		struct gx_stmt *st;
 		ASSERT_EQ_INT(gx_conn_prepare(c, sql[q], &st), 0);
 		while (gx_stmt_step(st) == GX_ROW) {

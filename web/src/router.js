@@ -25,7 +25,20 @@ export const router = createRouter({
 })
 
 let probed = false
+/** Starts fetching the lazy chunks of a route's pages at once, so they load
+ * while the guard waits for the session and the module probes (the router
+ * itself asks for them only after the guard). A second import() of the same
+ * chunk is the same promise. */
+function prefetch(to) {
+  for (const rec of to.matched) {
+    for (const c of Object.values(rec.components || {})) {
+      if (typeof c === 'function' && !('displayName' in c) && c.length === 0) c().catch(() => {})
+    }
+  }
+}
+
 router.beforeEach(async (to) => {
+  prefetch(to)
   if (!session.loaded) {
     try { await loadSession() } catch { /* server down: the login page tells */ }
   }

@@ -3,17 +3,30 @@
 // and protection against answers arriving out of order.
 import { ref, shallowRef } from 'vue'
 
-/** fetchPage(cursor) → Promise<{items, next_cursor, total?}>. */
-export function useKeysetList(fetchPage) {
+/** fetchPage(cursor) → Promise<{items, next_cursor, total?}>.
+ * fetchTotal() → Promise<number>, optional: the total asked for separately,
+ * after the first page is shown — counting a big table (a million customers)
+ * takes far longer than reading 50 rows, and the rows should not wait. */
+export function useKeysetList(fetchPage, { fetchTotal } = {}) {
   const items = shallowRef([])
   const nextCursor = ref(null)
   const total = ref(null)
   const loading = ref(false)
+  const loaded = ref(false) // the first answer arrived (rows or an empty list)
   const error = shallowRef(null)
   let seq = 0
+  let reloads = 0
+
+  async function countTotal(mine) {
+    try {
+      const n = await fetchTotal()
+      if (mine === reloads && typeof n === 'number') total.value = n
+    } catch { /* the page shows no total */ }
+  }
 
   async function reload() {
     const my = ++seq
+    const mine = ++reloads
     loading.value = true
     error.value = null
     try {
@@ -22,6 +35,12 @@ export function useKeysetList(fetchPage) {
       items.value = out.items || []
       nextCursor.value = out.next_cursor || null
       total.value = typeof out.total === 'number' ? out.total : null
+      loaded.value = true
+      // a list shorter than a page needs no count
+      if (fetchTotal && total.value === null) {
+        if (!nextCursor.value) total.value = items.value.length
+        else countTotal(mine)
+      }
     } catch (e) {
       if (my !== seq) return
       error.value = e
@@ -56,5 +75,5 @@ export function useKeysetList(fetchPage) {
     items.value = items.value.filter((r) => r.id !== id)
   }
 
-  return { items, nextCursor, total, loading, error, reload, loadMore, replace, remove }
+  return { items, nextCursor, total, loading, loaded, error, reload, loadMore, replace, remove }
 }
