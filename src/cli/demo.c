@@ -12,6 +12,7 @@
 #include "crm/user.h"
 #include "store/store.h"
 
+#include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,7 +287,8 @@ static int demo_transactions(struct gx_ctx *ctx, struct gx_store *s, int *made)
 			   strcmp(json_string_value(json_object_get(cu, "currency")), "TWD") == 0;
 		int rate = 1 + (int)(demo_rand(&seed) % 10);           /* purchases per year */
 		int start = 30 + (int)(demo_rand(&seed) % 700);        /* days ago of the first */
-		int stop = demo_rand(&seed) % 4 == 0 ? (int)(demo_rand(&seed) % 300) : 0; /* days ago it stopped */
+		/* a third stop buying (went to a competitor, closed), months ago */
+		int stop = demo_rand(&seed) % 3 == 0 ? 90 + (int)(demo_rand(&seed) % 500) : 0; /* days ago it stopped */
 		bool slowing = demo_rand(&seed) % 6 == 0;
 		int bundle = (int)(demo_rand(&seed) % 4);
 		for (int t = start, k = 0; t > stop && k < 60; k++) {
@@ -311,10 +313,11 @@ static int demo_transactions(struct gx_ctx *ctx, struct gx_store *s, int *made)
 					p->category, "external_ref", ref, "quantity", (json_int_t)qty, "channel",
 					demo_rand(&seed) % 3 ? "direct" : "distributor"));
 			}
-			int gap = 365 / rate;
-			if (slowing && t < 120)
-				gap *= 4;
-			t -= gap / 2 + (int)(demo_rand(&seed) % (unsigned)(gap + 1));
+			/* purchases come as a Poisson process (exponential gaps),
+			 * as in real data and in the BG/NBD model */
+			double mean_gap = 365.0 / rate * (slowing && t < 120 ? 4 : 1);
+			double u = ((double)(demo_rand(&seed) % 100000) + 1) / 100001.0;
+			t -= 1 + (int)(-log(u) * mean_gap);
 		}
 		if (json_array_size(items) >= GX_TX_BULK_MAX - 200 || i + 1 == json_array_size(custs)) {
 			json_t *out = NULL, *errs = NULL;
