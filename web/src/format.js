@@ -51,6 +51,13 @@ export function formatDay(v) {
   return fmt('date', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])))
 }
 
+/** A month stored as YYYY-MM ("2026-03" → "2026年3月" / "Mar 2026"). */
+export function formatMonth(v) {
+  const m = /^(\d{4})-(\d{2})$/.exec(String(v || ''))
+  if (!m) return v || ''
+  return fmt('date', { year: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(Date.UTC(+m[1], +m[2] - 1, 1)))
+}
+
 /** "3 天前" / "3 days ago" for recent times, the date for older ones. */
 export function formatRelative(v) {
   const d = toDate(v)
