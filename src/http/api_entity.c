@@ -3,6 +3,7 @@
 #include "http/http.h"
 
 #include "core/err.h"
+#include "entity/rowjson.h"
 
 #include <microhttpd.h>
 #include <stdio.h>
@@ -93,14 +94,20 @@ static void h_get(struct gx_req *r)
 	int64_t id;
 	if (!gx_req_param_id(r, 0, &id))
 		return;
-	json_t *out;
-	int rc = gx_entity_get(&r->ctx, r->route->entity, id, false, &out);
+	/* the record's JSON written straight from the row (rowjson.h) */
+	struct gx_buf body;
+	gx_buf_init(&body, (size_t)64 << 20);
+	int64_t version;
+	int rc = gx_entity_get_text(&r->ctx, r->route->entity, id, false, &body, &version);
 	if (rc) {
+		gx_buf_free(&body);
 		gx_reply_error(r, rc, NULL);
 		return;
 	}
-	set_etag(r, out);
-	gx_reply_json(r, 200, out);
+	char *etag = gx_arena_printf(&r->arena, "\"%lld\"", (long long)version);
+	if (etag)
+		gx_reply_header(r, "ETag", etag);
+	gx_reply_json_buf(r, 200, &body);
 }
 
 static void h_update(struct gx_req *r)
