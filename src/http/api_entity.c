@@ -104,9 +104,25 @@ static void h_get(struct gx_req *r)
 		gx_reply_error(r, rc, NULL);
 		return;
 	}
-	char *etag = gx_arena_printf(&r->arena, "\"%lld\"", (long long)version);
-	if (etag)
+	/* "\"%lld\"" without printf */
+	char *etag = gx_arena_alloc(&r->arena, 24);
+	if (etag) {
+		char d[22];
+		int i = (int)sizeof d;
+		uint64_t u = version < 0 ? 0 - (uint64_t)version : (uint64_t)version;
+		do {
+			d[--i] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		if (version < 0)
+			d[--i] = '-';
+		size_t n = sizeof d - (size_t)i;
+		etag[0] = '"';
+		memcpy(etag + 1, d + i, n);
+		etag[n + 1] = '"';
+		etag[n + 2] = '\0';
 		gx_reply_header(r, "ETag", etag);
+	}
 	gx_reply_json_buf(r, 200, &body);
 }
 

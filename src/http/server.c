@@ -425,6 +425,22 @@ static uint64_t request_id_next(void)
 	return state;
 }
 
+/* inet_ntop's text of an IPv4 address ("127.0.0.1"); out has room for 16. */
+static void ipv4_text(const struct in_addr *a, char *out)
+{
+	const unsigned char *b = (const unsigned char *)&a->s_addr;
+	char *p = out;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+}
+
 static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct gx_req *r = calloc(1, sizeof *r);
@@ -434,12 +450,17 @@ static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 	gx_arena_init(&r->arena, 64u << 20);
 	gx_buf_init(&r->body, (size_t)gx_srv->cfg.body_max);
 	r->start_mono = gx_mono_ms();
-	snprintf(r->request_id, sizeof r->request_id, "%016llx", (unsigned long long)request_id_next());
+	/* "%016llx" and inet_ntop's dotted quad, without printf (~1 us together) */
+	static const char hex[] = "0123456789abcdef";
+	uint64_t rid = request_id_next();
+	for (int i = 15; i >= 0; i--, rid >>= 4)
+		r->request_id[i] = hex[rid & 15];
+	r->request_id[16] = '\0';
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->ip, sizeof r->ip);
+			ipv4_text(&((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->ip);
 		else if (sa->sa_family == AF_INET6)
 			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, r->ip, sizeof r->ip);
 	}
