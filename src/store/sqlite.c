@@ -5,6 +5,7 @@
 #include "core/err.h"
 #include "core/log.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +60,18 @@ static int sq_exec_db(sqlite3 *db, const char *sql)
 	return 0;
 }
 
+/* Before SQLite initialises: no memory statistics, so that its allocator
+ * takes no global mutex (the pool threads contended for it on every read).
+ * A no-op (SQLITE_MISUSE) when SQLite is already initialised. */
+static void sq_configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sq_conn_open(struct gx_store *s, int writer, int replica, struct gx_conn **out)
 {
+	static pthread_once_t configured = PTHREAD_ONCE_INIT;
+	pthread_once(&configured, sq_configure);
 	(void)replica; /* SQLite has none: gx_store_open refuses one */
 	struct sq_conn *c = calloc(1, sizeof *c);
 	if (!c)
