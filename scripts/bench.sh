@@ -12,6 +12,8 @@
 #   GX_BENCH_THREADS / GX_BENCH_CONNS   wrk -t / -c (2 / 32)
 #   GX_BENCH_EXCLUDE   folders to leave out of the build (passed as make EXCLUDE=)
 #   GX_BENCH_KEEP=1    keep the temp dir (logs, database, wrk output)
+#   GX_BENCH_API_ONLY=1  stop after this API benchmark (skip bench/pg.sh and
+#                      bench/import_export.sh, which take many minutes)
 # Timings are reported, never judged pass/fail: the exit status is non-zero
 # only when something could not be built, started or measured. At the end,
 # with the three servers stopped, it runs bench/pg.sh (SQLite against
@@ -290,5 +292,6 @@ BEGIN {
 }'
 echo "guanxi request log: $(wc -l <"$TMP/guanxi.log") lines ($(du -k "$TMP/guanxi.log" | cut -f1) KiB) written to a file during the run"
 stop_servers # before the next benchmark, so that they do not hold memory or ports meanwhile
+[ "${GX_BENCH_API_ONLY:-}" = 1 ] && exit 0
 if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then echo; bench/pg.sh; else echo "bench: PostgreSQL is not installed: bench/pg.sh skipped"; fi
 GX_BENCH_ROWS=200000 GX_BENCH_EXPORT_ROWS=1000000 "$ROOT"/bench/import_export.sh

@@ -9,6 +9,7 @@
 struct gx_arena_chunk {
 	struct gx_arena_chunk *next;
 	size_t cap, used;
+	int borrowed; /* the caller's memory (gx_arena_init_buf): not freed here */
 	_Alignas(max_align_t) unsigned char data[];
 };
 
@@ -21,6 +22,19 @@ void gx_arena_init(struct gx_arena *a, size_t max_total)
 	a->max_total = max_total;
 }
 
+void gx_arena_init_buf(struct gx_arena *a, size_t max_total, void *buf, size_t len)
+{
+	gx_arena_init(a, max_total);
+	struct gx_arena_chunk *c = buf;
+	if (!buf || ((uintptr_t)buf % _Alignof(max_align_t)) || len < sizeof *c + 64)
+		return;
+	c->next = NULL;
+	c->cap = len - sizeof *c;
+	c->used = 0;
+	c->borrowed = 1;
+	a->head = c;
+}
+
 void gx_arena_free(struct gx_arena *a)
 {
 	if (!a)
@@ -28,7 +42,8 @@ void gx_arena_free(struct gx_arena *a)
 	struct gx_arena_chunk *c = a->head;
 	while (c) {
 		struct gx_arena_chunk *next = c->next;
-		free(c);
+		if (!c->borrowed)
+			free(c);
 		c = next;
 	}
 	a->head = NULL;
@@ -53,6 +68,7 @@ void *gx_arena_alloc(struct gx_arena *a, size_t n)
 			return NULL;
 		c->cap = cap;
 		c->used = 0;
+		c->borrowed = 0;
 		/* Big one-off allocations go behind the current chunk so its
 		 * free space stays usable. */
 		if (a->head && cap == n && a->head->cap - a->head->used > 256) {

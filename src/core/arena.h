@@ -14,6 +14,11 @@ struct gx_arena {
 
 /* Initialises an empty arena; nothing is allocated until first use. */
 void gx_arena_init(struct gx_arena *a, size_t max_total);
+/* The same, with buf[0..len) (aligned for any type) used before anything is
+ * malloc'd: small arenas then cost no allocation. The caller keeps buf
+ * alive until gx_arena_free, which does not free it (and forgets it: the
+ * arena mallocs afterwards). buf is ignored when misaligned or too small. */
+void gx_arena_init_buf(struct gx_arena *a, size_t max_total, void *buf, size_t len);
 /* Frees every chunk; the arena can be reused afterwards. Accepts NULL. */
 void gx_arena_free(struct gx_arena *a);
 /* Returns zeroed memory aligned for any type, owned by the arena; NULL when

@@ -10,6 +10,7 @@
 #include "core/time.h"
 #include "core/utf8.h"
 #include "entity/custom.h"
+#include "entity/rowjson.h"
 #include "store/store.h"
 
 #include <ctype.h>
@@ -333,12 +334,18 @@ static int select_list(const struct gx_entity *e, struct gx_buf *b)
 
 /* The SELECT text of each entity, built once: it depends only on the static
  * descriptors, and rebuilding it cost about 1 us a request. The strings live
- * as long as the process. */
+ * as long as the process. get_sql holds the single-record read's whole text
+ * (WHERE included) for entities without a visibility rule, without and with
+ * deleted records: appending the WHERE clause per request cost ~0.5 us. */
 static struct {
 	const struct gx_entity *e;
 	char *sql;
+	char *get_sql[2];
 } select_cache[64];
 static pthread_mutex_t select_lock = PTHREAD_MUTEX_INITIALIZER;
+
+#define GET_WHERE " WHERE tenant_id = ? AND id = ?"
+#define GET_LIVE " AND deleted_at IS NULL"
 
 char *gx_entity_select_sql(const struct gx_entity *e, struct gx_arena *a);
 char *gx_entity_select_sql(const struct gx_entity *e, struct gx_arena *a)
@@ -358,8 +365,26 @@ char *gx_entity_select_sql(const struct gx_entity *e, struct gx_arena *a)
 		if (!rc)
 			rc = gx_buf_printf(&b, " FROM %s", e->table);
 		if (!rc && i < sizeof select_cache / sizeof select_cache[0]) {
-			select_cache[i].e = e;
-			select_cache[i].sql = sql = gx_buf_take(&b);
+			char *get0 = NULL, *get1 = NULL;
+			size_t n = b.len;
+			/* all three or none: a slot is complete once e is set */
+			if (!gx_buf_adds(&b, GET_WHERE GET_LIVE))
+				get0 = strdup(b.data);
+			b.len = n;
+			if (!gx_buf_adds(&b, GET_WHERE))
+				get1 = strdup(b.data);
+			b.len = n;
+			b.data[n] = '\0';
+			if (get0 && get1) {
+				select_cache[i].get_sql[0] = get0;
+				select_cache[i].get_sql[1] = get1;
+				select_cache[i].sql = sql = gx_buf_take(&b);
+				__atomic_store_n(&select_cache[i].e, e, __ATOMIC_RELEASE);
+			} else {
+				free(get0);
+				free(get1);
+				sql = gx_arena_strndup(a, b.data, b.len);
+			}
 		} else if (!rc) {
 			sql = gx_arena_strndup(a, b.data, b.len); /* more entities than slots */
 		}
@@ -367,6 +392,26 @@ char *gx_entity_select_sql(const struct gx_entity *e, struct gx_arena *a)
 	}
 	pthread_mutex_unlock(&select_lock);
 	return sql;
+}
+
+/* The single-record read's SQL text for e (see select_cache). */
+static char *get_sql(struct gx_ctx *ctx, const struct gx_entity *e, bool with_deleted,
+		     const struct gx_visibility *vis)
+{
+	if (!vis->sql) {
+		/* no lock: a slot is complete once its e is published */
+		for (size_t i = 0; i < sizeof select_cache / sizeof select_cache[0]; i++) {
+			const struct gx_entity *ce = __atomic_load_n(&select_cache[i].e, __ATOMIC_ACQUIRE);
+			if (!ce)
+				break;
+			if (ce == e)
+				return select_cache[i].get_sql[with_deleted];
+		}
+	}
+	char *base = gx_entity_select_sql(e, ctx->arena);
+	return base ? gx_arena_printf(ctx->arena, "%s" GET_WHERE "%s%s%s%s", base, with_deleted ? "" : GET_LIVE,
+				      vis->sql ? " AND (" : "", vis->sql ? vis->sql : "", vis->sql ? ")" : "")
+		    : NULL;
 }
 
 static int bind_json(struct gx_stmt *st, int idx, const json_t *v)
@@ -399,8 +444,10 @@ static char *history_text(const json_t *v)
 
 /* ---- reads ------------------------------------------------------------------ */
 
-int gx_entity_get_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
-		       int64_t id, bool with_deleted, json_t **out)
+/* Prepares and runs the single-record read; on 0 *st is on the row (the
+ * caller resets it). GX_ENOTFOUND when there is none. */
+static int get_row(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, int64_t id,
+		   bool with_deleted, struct gx_stmt **out)
 {
 	*out = NULL;
 	struct gx_visibility vis = {0};
@@ -409,11 +456,7 @@ int gx_entity_get_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 		if (vrc)
 			return vrc;
 	}
-	char *base = gx_entity_select_sql(e, ctx->arena);
-	char *sql = base ? gx_arena_printf(ctx->arena, "%s WHERE tenant_id = ? AND id = ?%s%s%s%s", base,
-					   with_deleted ? "" : " AND deleted_at IS NULL",
-					   vis.sql ? " AND (" : "", vis.sql ? vis.sql : "", vis.sql ? ")" : "")
-			 : NULL;
+	char *sql = get_sql(ctx, e, with_deleted, &vis);
 	if (!sql)
 		return GX_ENOMEM;
 	struct gx_stmt *st;
@@ -426,12 +469,24 @@ int gx_entity_get_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 		gx_stmt_bind_int64(st, 3 + i, vis.args[i]);
 	rc = gx_stmt_step(st);
 	if (rc == GX_ROW) {
-		*out = gx_entity_row_json(e, st);
-		rc = *out ? 0 : GX_ENOMEM;
-	} else if (rc == GX_DONE) {
-		rc = GX_ENOTFOUND;
+		*out = st;
+		return 0;
 	}
 	gx_stmt_reset(st);
+	return rc == GX_DONE ? GX_ENOTFOUND : rc;
+}
+
+int gx_entity_get_conn(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
+		       int64_t id, bool with_deleted, json_t **out)
+{
+	*out = NULL;
+	struct gx_stmt *st;
+	int rc = get_row(ctx, c, e, id, with_deleted, &st);
+	if (!rc) {
+		*out = gx_entity_row_json(e, st);
+		rc = *out ? 0 : GX_ENOMEM;
+		gx_stmt_reset(st);
+	}
 	if (!rc && e->custom_fields) {
 		json_t *one = json_pack("[O]", *out);
 		rc = gx_custom_load(ctx, c, e, one);
@@ -452,6 +507,38 @@ int gx_entity_get(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id, boo
 	if (rc)
 		return rc;
 	rc = gx_entity_get_conn(ctx, c, e, id, with_deleted, out);
+	gx_store_release(c);
+	return rc;
+}
+
+int gx_entity_get_text(struct gx_ctx *ctx, const struct gx_entity *e, int64_t id, bool with_deleted,
+		       struct gx_buf *out, int64_t *version)
+{
+	*version = 0;
+	struct gx_conn *c;
+	int rc = gx_store_reader(ctx->store, &c);
+	if (rc)
+		return rc;
+	if (e->custom_fields) {
+		/* custom values come from another table: through the tree */
+		json_t *rec;
+		rc = gx_entity_get_conn(ctx, c, e, id, with_deleted, &rec);
+		gx_store_release(c);
+		if (rc)
+			return rc;
+		char *s = json_dumps(rec, JSON_COMPACT | JSON_ENCODE_ANY);
+		*version = json_integer_value(json_object_get(rec, "version"));
+		json_decref(rec);
+		rc = s ? gx_buf_adds(out, s) : GX_ENOMEM;
+		free(s);
+		return rc;
+	}
+	struct gx_stmt *st;
+	rc = get_row(ctx, c, e, id, with_deleted, &st);
+	if (!rc) {
+		rc = gx_rowjson_write(e, st, out, version);
+		gx_stmt_reset(st);
+	}
 	gx_store_release(c);
 	return rc;
 }

@@ -114,6 +114,9 @@ bool gx_req_version(struct gx_req *r, json_t *body, int64_t *version);
 void gx_reply_header(struct gx_req *r, const char *name, const char *value);
 /* Sends body (stolen) as JSON with status. */
 void gx_reply_json(struct gx_req *r, int status, json_t *body);
+/* Answers with b's content as application/json; takes b's memory (b is left
+ * empty). */
+void gx_reply_json_buf(struct gx_req *r, int status, struct gx_buf *b);
 void gx_reply_raw(struct gx_req *r, int status, const char *content_type, const void *data,
 		  size_t len, bool copy);
 void gx_reply_empty(struct gx_req *r, int status);

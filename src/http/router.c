@@ -55,17 +55,18 @@ static bool match(const char *pattern, const char *path, struct gx_req *r)
 
 const struct gx_route *gx_route_match(struct gx_req *r, int *status_out)
 {
-	bool path_known = false;
 	const char *m = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+	/* routes of the method first: matching every pattern cost ~2.5k
+	 * instructions a request; the others only decide 405 against 404 */
 	for (int i = 0; i < nroutes; i++) {
-		if (!match(routes[i]->pattern, r->path, NULL))
+		if (strcmp(routes[i]->method, m) != 0 || !match(routes[i]->pattern, r->path, NULL))
 			continue;
-		path_known = true;
-		if (strcmp(routes[i]->method, m) == 0) {
-			match(routes[i]->pattern, r->path, r);
-			return routes[i];
-		}
+		match(routes[i]->pattern, r->path, r);
+		return routes[i];
 	}
+	bool path_known = false;
+	for (int i = 0; i < nroutes && !path_known; i++)
+		path_known = match(routes[i]->pattern, r->path, NULL);
 	*status_out = path_known ? 405 : 404;
 	return NULL;
 }

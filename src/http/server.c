@@ -121,6 +121,23 @@ void gx_reply_json(struct gx_req *r, int status, json_t *body)
 	reply_json_type(r, status, body, "application/json");
 }
 
+void gx_reply_json_buf(struct gx_req *r, int status, struct gx_buf *b)
+{
+	size_t len = b->len;
+	char *text = gx_buf_take(b);
+	struct MHD_Response *resp =
+		text ? MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE) : NULL;
+	if (!resp) {
+		free(text);
+		static const char oom[] = "{\"type\":\"about:blank\",\"title\":\"Service Unavailable\",\"status\":503}";
+		gx_reply_raw(r, 503, "application/problem+json", oom, sizeof oom - 1, false);
+		return;
+	}
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	r->resp_bytes = len;
+	send_response(r, status, resp, true);
+}
+
 struct problem_kind {
 	int status;
 	const char *type, *title;
@@ -408,21 +425,52 @@ static uint64_t request_id_next(void)
 	return state;
 }
 
+/* inet_ntop's text of an IPv4 address ("127.0.0.1"); out has room for 16. */
+static void ipv4_text(const struct in_addr *a, char *out)
+{
+	const unsigned char *b = (const unsigned char *)&a->s_addr;
+	char *p = out;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+}
+
+struct req_block {
+	struct gx_req r; /* first: free(r) frees the block */
+	_Alignas(max_align_t) unsigned char arena0[1000 - sizeof(struct gx_req) > 256 ? 1000 - sizeof(struct gx_req) : 256];
+};
+
 static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-	struct gx_req *r = calloc(1, sizeof *r);
-	if (!r)
+	/* the request and the first bytes of its arena in one allocation small
+	 * enough for malloc's per-thread cache: a GET needs no other arena memory
+	 * (an 8 KB chunk per request made malloc consolidate its free lists) */
+	struct req_block *blk = malloc(sizeof *blk);
+	if (!blk)
 		return NULL;
+	struct gx_req *r = &blk->r;
+	memset(r, 0, sizeof *r);
 	r->conn = conn;
-	gx_arena_init(&r->arena, 64u << 20);
+	gx_arena_init_buf(&r->arena, 64u << 20, blk->arena0, sizeof blk->arena0);
 	gx_buf_init(&r->body, (size_t)gx_srv->cfg.body_max);
 	r->start_mono = gx_mono_ms();
-	snprintf(r->request_id, sizeof r->request_id, "%016llx", (unsigned long long)request_id_next());
+	/* "%016llx" and inet_ntop's dotted quad, without printf (~1 us together) */
+	static const char hex[] = "0123456789abcdef";
+	uint64_t rid = request_id_next();
+	for (int i = 15; i >= 0; i--, rid >>= 4)
+		r->request_id[i] = hex[rid & 15];
+	r->request_id[16] = '\0';
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->ip, sizeof r->ip);
+			ipv4_text(&((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->ip);
 		else if (sa->sa_family == AF_INET6)
 			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, r->ip, sizeof r->ip);
 	}
@@ -434,19 +482,82 @@ static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 	return r;
 }
 
+/* The request log line, built without printf (it was ~1 us a request):
+ * "%s %s %d %zuB %.1fms ip=%s user=%lld rid=%s%s" as gx_log wrote it. */
+struct logline {
+	char *p;
+	size_t n, cap;
+};
+
+static void ll_str(struct logline *l, const char *s)
+{
+	size_t k = strlen(s);
+	if (k > l->cap - l->n)
+		k = l->cap - l->n;
+	memcpy(l->p + l->n, s, k);
+	l->n += k;
+}
+
+static void ll_uint(struct logline *l, unsigned long long v)
+{
+	char d[24];
+	int i = (int)sizeof d;
+	d[--i] = '\0';
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	ll_str(l, d + i);
+}
+
+static void ll_int(struct logline *l, long long v)
+{
+	if (v < 0) {
+		ll_str(l, "-");
+		ll_uint(l, 0ULL - (unsigned long long)v);
+	} else {
+		ll_uint(l, (unsigned long long)v);
+	}
+}
+
+static void log_request(struct gx_req *r, int status, int64_t ms, bool aborted)
+{
+	char buf[GX_LOG_MSG_MAX];
+	struct logline l = {buf, 0, sizeof buf - 1};
+	ll_str(&l, r->method ? r->method : "-");
+	ll_str(&l, " ");
+	ll_str(&l, r->path ? r->path : "-");
+	ll_str(&l, " ");
+	ll_int(&l, status);
+	ll_str(&l, " ");
+	ll_uint(&l, r->resp_bytes);
+	ll_str(&l, "B ");
+	/* whole milliseconds: "%.1f" of them always ended in ".0" */
+	ll_int(&l, ms);
+	ll_str(&l, ".0ms ip=");
+	ll_str(&l, r->ip);
+	ll_str(&l, " user=");
+	ll_int(&l, (long long)r->ctx.user_id);
+	ll_str(&l, " rid=");
+	ll_str(&l, r->request_id);
+	if (aborted)
+		ll_str(&l, " (aborted)");
+	gx_log_msg(GX_LOG_INFO, buf, l.n);
+}
+
 static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct gx_req *r = *con_cls;
 	if (!r)
 		return;
-	double secs = (double)(gx_mono_ms() - r->start_mono) / 1000.0;
+	int64_t ms = gx_mono_ms() - r->start_mono;
+	double secs = (double)ms / 1000.0;
+	int status = r->answered ? r->status : 499;
 	gx_metrics_inflight(-1);
-	gx_metrics_observe(r->answered ? r->status : 499, secs);
-	gx_log_info("%s %s %d %zuB %.1fms ip=%s user=%lld rid=%s%s", r->method ? r->method : "-",
-		    r->path ? r->path : "-", r->answered ? r->status : 499, r->resp_bytes, secs * 1000,
-		    r->ip, (long long)r->ctx.user_id, r->request_id,
-		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+	gx_metrics_observe(status, secs);
+	if (gx_log_enabled(GX_LOG_INFO))
+		log_request(r, status, ms, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	gx_buf_free(&r->body);
 	gx_arena_free(&r->arena);
 	free(r);
@@ -593,10 +704,14 @@ int gx_server_run(struct gx_config *cfg, struct gx_store *store)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* the request log is written in batches from here on (log.h) */
+	if (gx_log_async_start())
+		gx_log_warn("request log: no writer thread; writing each line at once");
 	while (!stop_requested)
 		usleep(100 * 1000);
 	gx_log_info("shutting down");
 	MHD_stop_daemon(d);
+	gx_log_async_stop(); /* every request's line is out before we return */
 	gx_http_auth_shutdown();
 	return 0;
 }
