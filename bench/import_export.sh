@@ -54,9 +54,10 @@ echo "bench: $CSV: $BYTES bytes"
 
 # ---- baseline: sqlite3 .import into a bare table -------------------------------------------
 t0=$(date +%s.%N)
-sqlite3 "$TMP/bare.db" ".mode csv" ".import $CSV bare" || die "sqlite3 .import"
+/usr/bin/time -f "%U %S" -o "$TMP/bare.time" sqlite3 "$TMP/bare.db" ".mode csv" ".import $CSV bare" || die "sqlite3 .import"
 t1=$(date +%s.%N)
 BASE=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+BASE_CPU=$(awk '{ printf "%.2f", $1 + $2 }' "$TMP/bare.time")
 echo "bench: sqlite3 .import: $BASE s ($(sqlite3 "$TMP/bare.db" 'SELECT count(*) FROM bare') rows)"
 
 # ---- guanxi import ---------------------------------------------------------------------------
@@ -99,7 +100,7 @@ CSV_ROWS=$(($(sqlite3 "$TMP/bare.db" ".mode csv" ".import $TMP/out.csv re" "SELE
 read -r XLSX_S XLSX_RSS XLSX_BYTES < <(run_export out.xlsx)
 
 # ---- report -------------------------------------------------------------------------------------
-awk -v rows="$ROWS" -v bytes="$BYTES" -v base="$BASE" -v imp="$IMP" -v icpu="$IMP_CPU" -v load="$LOAD" -v irss="$IMP_RSS" -v dbmb="$DB_MB" -v terms="$TERMS" \
+awk -v rows="$ROWS" -v bytes="$BYTES" -v base="$BASE" -v imp="$IMP" -v icpu="$IMP_CPU" -v bcpu="$BASE_CPU" -v load="$LOAD" -v irss="$IMP_RSS" -v dbmb="$DB_MB" -v terms="$TERMS" \
 	-v cs="$CSV_S" -v crss="$CSV_RSS" -v cb="$CSV_BYTES" -v crows="$CSV_ROWS" -v xs="$XLSX_S" -v xrss="$XLSX_RSS" -v xb="$XLSX_BYTES" \
 	-v dups="$DUPS" -v xrows="$XROWS" '
 function verdict(ok) { return ok ? "ok" : "MISSED" }
@@ -110,6 +111,8 @@ BEGIN {
 	printf "%-44s %12.2f %14.0f %9.1f MB\n", "guanxi import customers (duplicates=" dups ")", imp, rows / imp, irss / 1024
 	printf "%-44s %12.2f %14.0f   (user + system; load average %s)\n", "  CPU seconds of the import", icpu, rows / icpu, load
 	printf "%-44s %11.1fx   target <= 3x  %s\n", "ratio guanxi / sqlite3 .import", r, verdict(r <= 3)
+	if (bcpu > 0)
+		printf "%-44s %11.1fx   (CPU seconds: %.2f / %.2f)\n", "ratio of CPU seconds", icpu / bcpu, icpu, bcpu
 	printf "%-44s %9d MB, %d search terms (%.0f per customer)\n", "database after the import", dbmb, terms, terms / rows
 	printf "\n%-44s %12s %14s %12s\n", "export of " xrows " customers", "seconds", "rows/s", "peak RSS"
 	printf "%-44s %12.2f %14.0f %9.1f MB   target < 100 MB  %s   (%d MB, %d records read back)\n", "CSV", cs, xrows / cs, crss / 1024, verdict(crss / 1024 < 100), cb / 1048576, crows
