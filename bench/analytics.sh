@@ -34,7 +34,7 @@ NC=${GX_BENCH_CUSTOMERS:-1000000}
 NT=${GX_BENCH_TRANSACTIONS:-10000000}
 DURATION=${GX_BENCH_DURATION:-10}
 CONNS=${GX_BENCH_CONNS:-8}
-STEPS=" ${GX_BENCH_STEPS:-import scan rebuild refit score insights} "
+STEPS=" ${GX_BENCH_STEPS:-import rebuild refit score insights} "
 for v in NC NT DURATION CONNS; do
 	case ${!v} in '' | *[!0-9]*) echo "bench: $v must be a whole number" >&2; exit 2 ;; esac
 done
@@ -75,9 +75,11 @@ else
 	bench/gen_customers.sh db "$NC" "$DB" >/dev/null || die "bench/gen_customers.sh"
 fi
 CSV=$TMP/transactions.csv
-echo "bench: generating $NT transactions"
-"$TMP/gen_transactions" "$NC" "$NT" >"$CSV" || die "gen_transactions"
-echo "bench: $CSV: $(wc -c <"$CSV") bytes; load average $(load)"
+if [[ $STEPS == *" import "* ]]; then
+	echo "bench: generating $NT transactions"
+	"$TMP/gen_transactions" "$NC" "$NT" >"$CSV" || die "gen_transactions"
+	echo "bench: $CSV: $(wc -c <"$CSV") bytes; load average $(load)"
+fi
 
 # Runs one step under /usr/bin/time -v and prints a line with its figures:
 #   step NAME  wall W s  cpu U+S s  peak RSS M MiB  load L
@@ -101,37 +103,41 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'
 
 # ---- import --------------------------------------------------------------------------------
 cd "$TMP" # no guanxi.conf of the checkout applies
-if [[ $STEPS == *" import "* ]]; then
+do_import() {
 	step import "$GX" import transactions "$CSV" --tenant bench --db "$DB"
 	cat "$TMP/import.out"
 	echo "bench: import: $(awk -v n="$NT" -v w="$(cat "$TMP/import.wall")" 'BEGIN { printf "%.0f", n / w }') rows/s (target >= 200000)"
-fi
-N_TX=$(sqlite3 "$DB" 'SELECT count(*) FROM transactions')
-[ "$N_TX" = "$NT" ] || die "the database holds $N_TX transactions, not $NT"
+}
 
-# ---- the scan baseline -----------------------------------------------------------------------
-SCAN_SQL='SELECT count(*), sum(amount) FROM transactions'
-sqlite3 "$DB" "$SCAN_SQL" >/dev/null # warms the cache
-step scan sqlite3 "$DB" "$SCAN_SQL"
-echo "bench: scan: $(cat "$TMP/scan.out")"
-SCAN=$(cat "$TMP/scan.wall")
+# ---- the scan baseline (always, after the import) ------------------------------------------
+SCAN=""
+do_scan() {
+	N_TX=$(sqlite3 "$DB" 'SELECT count(*) FROM transactions')
+	[ "$N_TX" = "$NT" ] || die "the database holds $N_TX transactions, not $NT"
+	SCAN_SQL='SELECT count(*), sum(amount) FROM transactions'
+	sqlite3 "$DB" "$SCAN_SQL" >/dev/null # warms the cache
+	step scan sqlite3 "$DB" "$SCAN_SQL"
+	echo "bench: scan: $(cat "$TMP/scan.out")"
+	SCAN=$(cat "$TMP/scan.wall")
+}
 
 # ---- rebuild, refit, score -------------------------------------------------------------------
-for s in rebuild refit score; do
-	[[ $STEPS == *" $s "* ]] || continue
-	step "$s" "$GX" analytics "$s" --tenant bench --db "$DB"
-	cat "$TMP/$s.out"
-	echo "bench: $s / scan = $(ratio "$(cat "$TMP/$s.wall")" "$SCAN")"
-done
-echo "bench: rows: $(sqlite3 "$DB" "SELECT (SELECT count(*) FROM customer_stats) || ' customer_stats, ' ||
+do_analytics() {
+	step "$1" "$GX" analytics "$1" --tenant bench --db "$DB"
+	cat "$TMP/$1.out"
+	echo "bench: $1 / scan = $(ratio "$(cat "$TMP/$1.wall")" "$SCAN")"
+}
+do_rows() {
+	echo "bench: rows: $(sqlite3 "$DB" "SELECT (SELECT count(*) FROM customer_stats) || ' customer_stats, ' ||
 	(SELECT count(*) FROM customer_months) || ' customer_months, ' || (SELECT count(*) FROM customer_products) ||
 	' customer_products; segments: ' || (SELECT group_concat(segment || ' ' || n, ', ') FROM (SELECT segment,
 	count(*) n FROM customer_stats GROUP BY segment ORDER BY n DESC)) || '; declining: ' ||
 	(SELECT count(*) FROM customer_stats WHERE decline = 1) || '; mean P(alive) ' ||
 	(SELECT round(avg(p_alive), 3) FROM customer_stats)")"
+}
 
 # ---- insights --------------------------------------------------------------------------------
-if [[ $STEPS == *" insights "* ]]; then
+do_insights() {
 	"$GX" serve --db "$DB" --listen 127.0.0.1:0 --log-level info 2>"$TMP/serve.log" &
 	GX_PID=$!
 	PORT=""
@@ -177,5 +183,21 @@ if [[ $STEPS == *" insights "* ]]; then
 			"server CPU $(awk -v t="$((t1 - t0))" -v r="$req" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", r ? t * 1000 / hz / r : 0 }') ms/request; load $l0 -> $(load)"
 	done
 	echo "bench: server peak RSS $(awk '/^VmHWM:/ { printf "%.0f MiB", $2 / 1024 }' "/proc/$GX_PID/status")"
-fi
+	kill -TERM "$GX_PID" 2>/dev/null || true
+	wait "$GX_PID" 2>/dev/null || true
+	GX_PID=""
+}
+
+# the steps in the order given (the scan right after the import, or first)
+[[ $STEPS == *" import "* ]] || do_scan
+for s in $STEPS; do
+	case $s in
+	import) do_import; do_scan ;;
+	rebuild | refit | score) do_analytics "$s" ;;
+	insights) do_insights ;;
+	scan) ;;
+	*) die "unknown step $s" ;;
+	esac
+done
+do_rows
 echo "bench: done; load average $(load)"

@@ -309,16 +309,19 @@ static int product_add(struct gx_stats_batch *b, int64_t cid, const char *produc
 		       char *cat, size_t ccap)
 {
 	struct gx_stmt *st;
-	int rc = gx_conn_prepare(b->c,
-		"INSERT INTO customer_products (tenant_id, customer_id, product, category, quantity, revenue, purchases, "
-		"last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, customer_id, product) DO UPDATE SET "
-		"quantity = customer_products.quantity + excluded.quantity, "
-		"revenue = customer_products.revenue + excluded.revenue, "
-		"purchases = customer_products.purchases + excluded.purchases, "
-		"last_at = CASE WHEN excluded.last_at > customer_products.last_at THEN excluded.last_at "
-		"ELSE customer_products.last_at END, "
-		"category = CASE WHEN customer_products.category IS NULL OR excluded.category > customer_products.category "
-		"THEN excluded.category ELSE customer_products.category END RETURNING purchases, category", &st);
+#define PRODUCT_UPSERT \
+	"INSERT INTO customer_products (tenant_id, customer_id, product, category, quantity, revenue, purchases, " \
+	"last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, customer_id, product) DO UPDATE SET " \
+	"quantity = customer_products.quantity + excluded.quantity, " \
+	"revenue = customer_products.revenue + excluded.revenue, " \
+	"purchases = customer_products.purchases + excluded.purchases, " \
+	"last_at = CASE WHEN excluded.last_at > customer_products.last_at THEN excluded.last_at " \
+	"ELSE customer_products.last_at END, " \
+	"category = CASE WHEN customer_products.category IS NULL OR excluded.category > customer_products.category " \
+	"THEN excluded.category ELSE customer_products.category END"
+	/* RETURNING costs SQLite a temporary table: only when asked */
+	int rc = gx_conn_prepare(b->c, owner ? PRODUCT_UPSERT " RETURNING purchases, category" : PRODUCT_UPSERT, &st);
+#undef PRODUCT_UPSERT
 	if (rc)
 		return rc;
 	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
@@ -459,8 +462,11 @@ struct gx_stats_pending {
 	size_t ngained, cgained;
 };
 
-#define PENDING_WINDOW ((size_t)1 << 20)
-/* a rebuild keeps more in memory (about 80 bytes a row): fewer rewrites of a customer */
+/* Rows kept before a flush (about 72 bytes each): the larger, the fewer
+ * times a customer's row, months and products are rewritten in a long
+ * import (a file in time order meets most customers in every million rows). */
+#define PENDING_WINDOW ((size_t)1 << 22)
+/* a rebuild keeps more in memory */
 #define REBUILD_WINDOW ((size_t)1 << 23)
 
 static uint64_t str_hash(const char *s)
@@ -680,13 +686,11 @@ static bool in_set(const uint32_t *v, size_t n, uint32_t x)
 }
 
 /* The customer came to own the products in p->gained: each makes a pair
- * with every product it owns (both orders). */
-static int pattern_gains(struct gx_stats_batch *b, int64_t cid)
+ * with every product it owns now, own[0..n) (both orders). */
+static int pattern_gains(struct gx_stats_batch *b, const uint32_t *own, size_t n)
 {
 	struct gx_stats_pending *p = b->pend;
-	uint32_t *own;
-	size_t n;
-	int rc = owned_set(b, cid, &own, NULL, &n);
+	int rc = 0;
 	for (size_t i = 0; !rc && i < p->ngained; i++) {
 		uint32_t u = p->gained[i];
 		for (size_t k = 0; !rc && k < n; k++) {
@@ -700,7 +704,6 @@ static int pattern_gains(struct gx_stats_batch *b, int64_t cid)
 		}
 	}
 	p->ngained = 0;
-	free(own);
 	return rc;
 }
 
@@ -715,8 +718,14 @@ static int pattern_owner(struct gx_stats_batch *b, int64_t cid, const char *prod
 	int rc = intern(p, product, &u);
 	if (!rc)
 		rc = pattern_note(b, u, cat, gained);
-	if (!rc && p->ngained)
-		rc = pattern_gains(b, cid);
+	if (!rc && p->ngained) {
+		uint32_t *own;
+		size_t n;
+		rc = owned_set(b, cid, &own, NULL, &n);
+		if (!rc)
+			rc = pattern_gains(b, own, n);
+		free(own);
+	}
 	return rc;
 }
 
@@ -978,6 +987,49 @@ static int had_purchase_on(struct gx_stats_batch *b, const struct srow *orig, co
 	return rc < 0 ? rc : 0;
 }
 
+struct prodrow {
+	uint32_t product, category;
+	int64_t purchases;
+};
+
+/* Every customer_products row of customer cid, interned. The caller frees
+ * *out. */
+static int product_rows(struct gx_stats_batch *b, int64_t cid, struct prodrow **out, size_t *n)
+{
+	struct gx_stats_pending *p = b->pend;
+	*out = NULL;
+	*n = 0;
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(b->c, "SELECT product, purchases, category FROM customer_products WHERE tenant_id = ? "
+				      "AND customer_id = ?", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
+	gx_stmt_bind_int64(st, 2, cid);
+	size_t cap = 0;
+	while ((rc = gx_stmt_step(st)) == GX_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct prodrow *v = realloc(*out, cap * sizeof *v);
+			if (!v) {
+				rc = GX_ENOMEM;
+				break;
+			}
+			*out = v;
+		}
+		struct prodrow *r = &(*out)[*n];
+		r->purchases = gx_stmt_col_int64(st, 1);
+		rc = intern(p, gx_stmt_col_text(st, 0), &r->product);
+		if (!rc)
+			rc = intern(p, gx_stmt_col_text(st, 2), &r->category);
+		if (rc)
+			break;
+		(*n)++;
+	}
+	gx_stmt_reset(st);
+	return rc < 0 ? rc : 0;
+}
+
 /* Writes one customer's pending rows g[0..n), in time order. */
 static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, struct prow *g, size_t n)
 {
@@ -1053,8 +1105,13 @@ static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, 
 		rc = month_add(b, cid, month, rev, purchases, count);
 		i = j;
 	}
-	/* products: one upsert each */
+	/* products: one upsert each; what the customer owned before (its rows:
+	 * product, purchases, category) says which it comes to own */
 	qsort(g, n, sizeof *g, by_product_time);
+	struct prodrow *old = NULL;
+	size_t nold = 0;
+	if (!rc && !b->rebuilding && g[n - 1].product)
+		rc = product_rows(b, cid, &old, &nold);
 	for (size_t i = 0; !rc && i < n;) {
 		size_t j = i;
 		int64_t qty = 0, rev = 0, purchases = 0, last = g[i].at_ms;
@@ -1070,18 +1127,41 @@ static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, 
 				category = c;
 		}
 		if (g[i].product) {
-			char at[40], cat[256] = "";
-			int owner = 0;
+			char at[40];
 			gx_time_iso(last, at, sizeof at);
-			rc = product_add(b, cid, pstr(p, g[i].product), category, qty, rev, purchases, at,
-					 b->rebuilding ? NULL : &owner, cat, sizeof cat);
-			if (!rc && owner)
-				rc = pattern_note(b, g[i].product, cat, owner == 2);
+			rc = product_add(b, cid, pstr(p, g[i].product), category, qty, rev, purchases, at, NULL, NULL, 0);
+			if (!rc && !b->rebuilding) {
+				/* the row after the upsert, as the upsert computes it */
+				const struct prodrow *o = NULL;
+				for (size_t k = 0; k < nold && !o; k++)
+					if (old[k].product == g[i].product)
+						o = &old[k];
+				int64_t before = o ? o->purchases : 0;
+				const char *cat = o ? pstr(p, o->category) : NULL;
+				if (category && (!cat || strcmp(category, cat) > 0))
+					cat = category;
+				if (before + purchases > 0)
+					rc = pattern_note(b, g[i].product, cat, before <= 0);
+			}
 		}
 		i = j;
 	}
-	if (!rc && p->ngained)
-		rc = pattern_gains(b, cid);
+	if (!rc && p->ngained) {
+		/* what it owns now: what it owned, and what it gained */
+		size_t nown = 0;
+		uint32_t *own = malloc((nold + p->ngained + 1) * sizeof *own);
+		if (!own)
+			rc = GX_ENOMEM;
+		for (size_t k = 0; own && k < nold; k++)
+			if (old[k].purchases > 0)
+				own[nown++] = old[k].product;
+		for (size_t k = 0; own && k < p->ngained; k++)
+			own[nown++] = p->gained[k];
+		if (!rc)
+			rc = pattern_gains(b, own, nown);
+		free(own);
+	}
+	free(old);
 	if (!rc)
 		rc = gx_stats_touch(b, cid);
 	return rc;

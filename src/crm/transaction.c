@@ -355,7 +355,10 @@ static int resolve_customer(struct importer *im, struct txin *t)
 			rc = expected_currency(im->ctx, im->c, cid, im->tenant_currency, cur, sizeof cur, NULL);
 			if (rc)
 				return rc;
-			hit = json_pack("{s:I, s:s}", "id", (json_int_t)cid, "currency", cur);
+			/* most customers use the tenant's currency: then the id alone
+			 * (a million customers in one import: 100 MB less) */
+			hit = strcmp(cur, im->tenant_currency) == 0 ? json_integer(cid)
+				: json_pack("{s:I, s:s}", "id", (json_int_t)cid, "currency", cur);
 		} else {
 			hit = json_null();
 		}
@@ -369,8 +372,13 @@ static int resolve_customer(struct importer *im, struct txin *t)
 				  t->customer_code);
 		return 0;
 	}
-	t->cid = json_integer_value(json_object_get(hit, "id"));
-	snprintf(t->currency, sizeof t->currency, "%s", json_string_value(json_object_get(hit, "currency")));
+	if (json_is_integer(hit)) {
+		t->cid = json_integer_value(hit);
+		snprintf(t->currency, sizeof t->currency, "%s", im->tenant_currency);
+	} else {
+		t->cid = json_integer_value(json_object_get(hit, "id"));
+		snprintf(t->currency, sizeof t->currency, "%s", json_string_value(json_object_get(hit, "currency")));
+	}
 	return 0;
 }
 
