@@ -56,9 +56,11 @@ TOKEN=$(echo "$LOGIN" | sed -E 's/.*"token":"([^"]+)".*/\1/')
 UID_=$(echo "$LOGIN" | sed -E 's/.*"user":\{"id":([0-9]+).*/\1/')
 STOKEN=$(login sales01 | sed -E 's/.*"token":"([^"]+)".*/\1/')
 
-# ---- the queries, from the data (every k-th row: the same picks on every run)
+# ---- the queries, from the data (every k-th row: the same picks on every run),
+# from the reindexed customers (name_sort set: all, once gen_crm.sh is done)
 q() { sqlite3 "$DB" "$1"; }
-P="kind = 'person' AND deleted_at IS NULL"
+I="deleted_at IS NULL AND name_sort IS NOT NULL"
+P="kind = 'person' AND $I"
 TRAD="'張','陳','劉','楊','黃','趙','吳','鄭','謝','韓','馮','鄧','許','羅','孫','馬','葉','蘇','呂','盧','鍾','譚','陸','賀','顧','龔','錢','嚴'"
 RARE="'曦','翊','彧','煜','珏','琰','昶','暄','鋆','淼','骁','晗','璟','瑄','弈','炜','珺','湉','祎','芃','蕤','婕','霁'"
 COMMON="'王','李','张','刘','陈'"
@@ -73,9 +75,9 @@ QS[pinyin_full]=$(q "SELECT (SELECT term FROM search_terms t WHERE t.tenant_id =
 QS[initials_zs]=zs
 QS[initials_zsf]=zsf
 QS[initials_wxm]=wxm
-QS[phone_tail4]=$(q "SELECT substr(mobile, -4) FROM customers WHERE id % 13 = 0 LIMIT 40")
-QS[phone_tail7]=$(q "SELECT substr(mobile, -7) FROM customers WHERE id % 13 = 0 LIMIT 40")
-QS[code_exact]=$(q "SELECT code FROM customers WHERE id % 17 = 0 LIMIT 40")
+QS[phone_tail4]=$(q "SELECT substr(mobile, -4) FROM customers WHERE $I AND id % 13 = 0 LIMIT 40")
+QS[phone_tail7]=$(q "SELECT substr(mobile, -7) FROM customers WHERE $I AND id % 13 = 0 LIMIT 40")
+QS[code_exact]=$(q "SELECT code FROM customers WHERE $I AND id % 17 = 0 LIMIT 40")
 QS[latin_name]=$(q "SELECT CASE WHEN id % 2 THEN name ELSE substr(name, instr(name, ' ') + 1) END FROM customers WHERE $P AND name GLOB '[A-Z]*' AND id % 5 = 0 LIMIT 40")
 enc() { python3 -c 'import sys,urllib.parse
 for l in sys.stdin.read().splitlines():
@@ -117,7 +119,7 @@ hits() { # pathsfile token: the mean number of items of the first 5 paths
 	echo $((n ? s / n : 0))
 }
 
-echo "search: $NC customers, $(sqlite3 "$DB" "SELECT count(*) FROM contacts") contacts, $NT search terms; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "search: $NC customers ($(q "SELECT count(*) FROM customers WHERE name_sort IS NOT NULL") reindexed), $(q "SELECT count(*) FROM contacts") contacts, $NT search terms; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wrk ${DUR}s per line; the client shares the machine's cores. ms CPU = server CPU time per request."
 printf '%-26s %3s %9s %9s %9s %8s\n' "request" "c" "p50" "p99" "req/s" "ms CPU"
 echo "/api/v1/users/$UID_" >"$TMP/baseline"

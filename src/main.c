@@ -76,11 +76,12 @@ static const struct command commands[] = {
 	 "rebuild: recomputes every customer's statistics from the transactions, activities and\n"
 	 "teams, then scores; refit: fits the CLV model (BG/NBD + Gamma-Gamma) and scores; score:\n"
 	 "recomputes RFM quintiles, tiers, CLV, P(alive) and decline flags."},
-	{"reindex", gx_cmd_reindex, "reindex [customers|contacts|all] [--db FILE] [--tenant SLUG] [--batch 1000]",
+	{"reindex", gx_cmd_reindex, "reindex [customers|contacts|all] [--db FILE] [--tenant SLUG] [--batch 1000] [--after ID]",
 	 "Rebuilds the search terms and the name sort and duplicate keys of every customer (contacts:\n"
 	 "of the customers with contacts, whose terms hold theirs), in transactions of --batch records\n"
 	 "with progress on stderr. Run it after an ICU or OpenCC upgrade (new sort keys) or a bulk load.\n"
-	 "Every tenant unless --tenant; safe to run again, and while the server runs."},
+	 "Every tenant unless --tenant; safe to run again, and while the server runs. --after ID: only the\n"
+	 "records after that id (to continue a run that stopped; the progress shows the last id)."},
 	{"copy-data", gx_cmd_copy_data, "copy-data --from DB --to DB [--force] [--batch 2000]",
 	 "Copies a whole installation between SQLite and PostgreSQL (either way): migrates the target,\n"
 	 "copies every table in one transaction, checks row counts and checksums before committing.\n"

@@ -67,7 +67,7 @@ static int reindex_chunk(struct gx_store *s, const struct target *t, int64_t tid
 	/* inserts land all over the term index: a large page cache (this
 	 * command's own connection) saves re-reading its pages */
 	if (!strcmp(gx_store_backend(s), "sqlite"))
-		gx_conn_exec(c, "PRAGMA cache_size=-1000000");
+		gx_conn_exec(c, "PRAGMA cache_size=-1000000; PRAGMA mmap_size=68719476736");
 	rc = ids ? gx_conn_begin(c) : GX_ENOMEM;
 	struct gx_stmt *st = NULL;
 	if (!rc)
@@ -103,9 +103,9 @@ static int reindex_chunk(struct gx_store *s, const struct target *t, int64_t tid
 }
 
 static int reindex_tenant(struct gx_store *s, const struct target *t, int64_t tid, const char *slug, int batch,
-			  int64_t *total_done)
+			  int64_t from, int64_t *total_done)
 {
-	int64_t total = 0, after = 0, done = 0;
+	int64_t total = 0, after = from, done = 0;
 	struct gx_conn *c;
 	int rc = gx_store_reader(s, &c);
 	if (rc)
@@ -121,8 +121,9 @@ static int reindex_tenant(struct gx_store *s, const struct target *t, int64_t ti
 		done += n;
 		int64_t now = gx_now_ms();
 		if (now - shown >= 2000) {
-			fprintf(stderr, "guanxi: reindex %s, tenant %s: %lld of %lld (%.0f a second)\n", t->name, slug,
-				(long long)done, (long long)total, (double)done * 1000.0 / (double)(now - start + 1));
+			fprintf(stderr, "guanxi: reindex %s, tenant %s: %lld of %lld (%.0f a second), last id %lld\n", t->name,
+				slug, (long long)done, (long long)total, (double)done * 1000.0 / (double)(now - start + 1),
+				(long long)after);
 			shown = now;
 		}
 	}
@@ -136,12 +137,13 @@ static int reindex_tenant(struct gx_store *s, const struct target *t, int64_t ti
 int gx_cmd_reindex(struct gx_cli *c)
 {
 	const char *what = c->npos ? c->pos[0] : "all";
-	const char *bs = gx_cli_opt(c, "batch");
-	char *end = NULL;
+	const char *bs = gx_cli_opt(c, "batch"), *as = gx_cli_opt(c, "after");
+	char *end = NULL, *aend = NULL;
 	long batch = bs ? strtol(bs, &end, 10) : REINDEX_BATCH;
+	long long after = as ? strtoll(as, &aend, 10) : 0;
 	if (c->npos > 1 || (strcmp(what, "customers") && strcmp(what, "contacts") && strcmp(what, "all")) ||
-	    (bs && (!*bs || *end || batch < 1 || batch > REINDEX_BATCH_MAX))) {
-		fprintf(stderr, "guanxi: reindex [customers|contacts|all] [--tenant SLUG] [--batch 1-%d]\n",
+	    (bs && (!*bs || *end || batch < 1 || batch > REINDEX_BATCH_MAX)) || (as && (!*as || *aend || after < 0))) {
+		fprintf(stderr, "guanxi: reindex [customers|contacts|all] [--tenant SLUG] [--batch 1-%d] [--after ID]\n",
 			REINDEX_BATCH_MAX);
 		return GX_EINVAL;
 	}
@@ -172,11 +174,11 @@ int gx_cmd_reindex(struct gx_cli *c)
 		if (rc)
 			break;
 		rc = reindex_tenant(s, t, json_integer_value(json_object_get(tn, "id")),
-				    json_string_value(json_object_get(tn, "slug")), (int)batch, &done);
+				    json_string_value(json_object_get(tn, "slug")), (int)batch, after, &done);
 	}
 	if (rc)
-		fprintf(stderr, "guanxi: reindex failed: %s; the chunks committed before stay rebuilt, run it again\n",
-			gx_strerror(rc));
+		fprintf(stderr, "guanxi: reindex failed: %s; the chunks committed before stay rebuilt: run it again, "
+			"or continue with --after the last id shown\n", gx_strerror(rc));
 	else
 		printf("guanxi: reindexed %lld customers (sort keys %s)\n", (long long)done, version);
 	json_decref(list);

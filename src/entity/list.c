@@ -981,6 +981,18 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 		rc = gx_store_reader(ctx->store, &c);
 	/* newest first by id: the streaming search (ranked_search) */
 	bool streamed = ranked && by_id && q->sort_desc;
+	/* PostgreSQL and "id IN (the terms in a range)" (a sorted or paged
+	 * search, a count): a prepared statement's generic plan, or a plan
+	 * made before the tables were analysed (a bulk load), can be a nested
+	 * loop that reads the range once per row of the table: seconds at a
+	 * few thousand rows. Such a statement is planned for its actual
+	 * parameters and without nested loops (a hash or merge semi-join
+	 * reads the range once); the session settings are reset after. The
+	 * streaming search's statements are single index reads and need none. */
+	bool pg_search = !rc && w.use_plan && (!streamed || q->count) &&
+			 strcmp(gx_store_backend(ctx->store), "postgres") == 0;
+	if (pg_search && !streamed)
+		rc = gx_conn_exec(c, "SET plan_cache_mode = force_custom_plan; SET enable_nestloop = off");
 	if (!rc && streamed)
 		rc = ranked_search(ctx, c, e, q, &w, items);
 	int n = 0, want = ranked ? GX_RANK_WINDOW : q->limit + 1;
@@ -1020,6 +1032,8 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 	if (!rc && e->custom_fields)
 		rc = gx_custom_load(ctx, c, e, items);
 	json_t *total = NULL;
+	if (!rc && q->count && pg_search && streamed)
+		rc = gx_conn_exec(c, "SET plan_cache_mode = force_custom_plan; SET enable_nestloop = off");
 	if (!rc && q->count) {
 		char *csql = gx_arena_printf(ctx->arena, "SELECT count(*) FROM %s%s", e->table, where.data);
 		rc = csql ? gx_conn_prepare(c, csql, &st) : GX_ENOMEM;
@@ -1032,6 +1046,10 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 			}
 			gx_stmt_reset(st);
 		}
+	}
+	if (pg_search) {
+		int rrc = gx_conn_exec(c, "RESET plan_cache_mode; RESET enable_nestloop");
+		rc = rc ? rc : rrc;
 	}
 	gx_store_release(c);
 	gx_buf_free(&where);

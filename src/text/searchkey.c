@@ -236,6 +236,7 @@ struct gen {
 	char *f; /* folded text */
 	size_t flen;
 	unsigned flags;
+	bool no_pinyin; /* ranking a query without letters: no readings needed */
 	int nruns;
 	struct py_run runs[PY_RUNS_MAX];
 };
@@ -341,11 +342,36 @@ static void add_code(struct gen *g)
 		add_digits_tails(&g->ts, c + ds + 1, n - ds - 1, K_CODE);
 }
 
+/* The readings of single Han characters, per thread: one character's ICU
+ * transliteration costs microseconds, and names repeat their characters.
+ * Readings depend on the neighbours only at the start of a person's name
+ * (surname and compound-surname readings), which is not cached. */
+#define PY_CACHE 2048
+static _Thread_local struct {
+	uint32_t cp;
+	struct gx_py_char c;
+} py_cache[PY_CACHE];
+
+static int readings_cached(struct gx_text_worker *w, uint32_t cp, struct gx_py_char *out)
+{
+	unsigned h = cp % PY_CACHE;
+	if (cp && py_cache[h].cp == cp) {
+		*out = py_cache[h].c;
+		return 0;
+	}
+	int err = gx_pinyin_readings(w, &cp, 1, false, out);
+	if (!err) {
+		py_cache[h].cp = cp;
+		py_cache[h].c = *out;
+	}
+	return err;
+}
+
 /* Records a Han run's readings for the pinyin passes. */
 static int collect_han(struct gen *g, struct gx_text_worker *w, size_t start,
 		       size_t end)
 {
-	if (g->nruns >= PY_RUNS_MAX)
+	if (g->nruns >= PY_RUNS_MAX || g->no_pinyin)
 		return 0;
 	struct py_run *r = &g->runs[g->nruns++];
 	uint32_t cps[PY_RUN_MAX];
@@ -356,7 +382,11 @@ static int collect_han(struct gen *g, struct gx_text_worker *w, size_t start,
 		cps[r->n++] = u8_next(g->f, &i);
 	r->end = i;
 	bool surname = (g->flags & GX_SK_PERSON_NAME) && start == 0;
-	return gx_pinyin_readings(w, cps, (size_t)r->n, surname, r->c);
+	int head = surname ? (r->n < 2 ? r->n : 2) : 0;
+	int err = head ? gx_pinyin_readings(w, cps, (size_t)head, true, r->c) : 0;
+	for (int k = head; !err && k < r->n; k++)
+		err = readings_cached(w, cps[k], &r->c[k]);
+	return err;
 }
 
 /* Unigrams and bigrams of a CJK run, and its Han runs for pinyin. */
@@ -595,16 +625,50 @@ static void join_cjk_name(struct gen *g)
 	g->flen = o;
 }
 
-/* Folds text (valid UTF-8) and fills a new gen the caller frees. */
-static int generate(struct gx_text_worker *w, const char *text, unsigned flags,
+/* gx_text_fold_w without ICU when in[0..len) is printable ASCII (codes,
+ * phones, e-mails, Latin names): for those characters NFKC_Casefold only
+ * lower-cases A-Z, t2s and Latin-ASCII change nothing, and runs of spaces
+ * become one, the ends trimmed. Otherwise the full fold. */
+static int fold(struct gx_text_worker *w, const char *in, size_t len, char **out, size_t *outlen)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)in[i] < 0x20 || (unsigned char)in[i] > 0x7e)
+			return gx_text_fold_w(w, in, len, out, outlen);
+	char *f = malloc(len + 1);
+	if (!f)
+		return GX_ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = in[i];
+		if (c == ' ') {
+			if (n && f[n - 1] != ' ')
+				f[n++] = ' ';
+			continue;
+		}
+		f[n++] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+	}
+	if (n && f[n - 1] == ' ')
+		n--;
+	f[n] = '\0';
+	*out = f;
+	if (outlen)
+		*outlen = n;
+	return 0;
+}
+
+/* Folds text (valid UTF-8) and fills a new gen the caller frees. pinyin:
+ * with the pinyin terms (ranking leaves them out when the query has no
+ * letter they could match). */
+static int generate(struct gx_text_worker *w, const char *text, unsigned flags, bool pinyin,
 		    struct gen **out)
 {
 	struct gen *g = calloc(1, sizeof *g);
 	if (!g)
 		return GX_ENOMEM;
 	g->flags = flags;
+	g->no_pinyin = !pinyin;
 	size_t len = u8_cut(text, strlen(text), GX_SK_INPUT_MAX);
-	int err = gx_text_fold_w(w, text, len, &g->f, &g->flen);
+	int err = fold(w, text, len, &g->f, &g->flen);
 	if (!err) {
 		ts_add(&g->ts, g->f, g->flen, K_WHOLE);
 		if (flags & GX_SK_PERSON_NAME)
@@ -630,7 +694,7 @@ static int generate(struct gx_text_worker *w, const char *text, unsigned flags,
 		gen_free(g);
 		return err;
 	}
-	add_pinyin(g);
+	add_pinyin(g); /* nothing without readings */
 	*out = g;
 	return 0;
 }
@@ -649,7 +713,7 @@ int gx_searchkey_terms(const char *text, unsigned flags, gx_term_cb cb,
 	if (!w)
 		return GX_ENOMEM;
 	struct gen *g = NULL;
-	int err = generate(w, text, flags, &g);
+	int err = generate(w, text, flags, true, &g);
 	gx_text_worker_put(w); /* callbacks may be slow (database writes) */
 	for (int i = 0; !err && i < g->ts.n; i++)
 		err = cb(ts_term(&g->ts, i), g->ts.len[i], ud);
@@ -830,7 +894,7 @@ static int plan_query(struct gx_text_worker *w, const char *q,
 	size_t len = u8_cut(q, strlen(q), GX_SK_QUERY_INPUT_MAX);
 	char *f;
 	size_t n;
-	int err = gx_text_fold_w(w, q, len, &f, &n);
+	int err = fold(w, q, len, &f, &n);
 	if (err)
 		return err;
 	struct plan *p = calloc(1, sizeof *p);
@@ -1026,9 +1090,14 @@ int gx_searchkey_rank(const char *q, const struct gx_sk_record *rec, int *rank)
 		x->qdn = phone_digits(x->qf, x->qn, x->qd);
 		const unsigned flags[4] = {rec->name_flags & GX_SK_PERSON_NAME,
 					   GX_SK_CODE, GX_SK_PHONE, GX_SK_EMAIL};
+		/* pinyin terms are letters a-z: a query without one cannot
+		 * match them (张三, 8000), so they are not made */
+		bool letters = false;
+		for (size_t i = 0; i < x->qn && !letters; i++)
+			letters = x->qf[i] >= 'a' && x->qf[i] <= 'z';
 		for (int i = 0; i < 4 && !err; i++)
 			if (fields[i])
-				err = generate(w, fields[i], flags[i], &x->g[i]);
+				err = generate(w, fields[i], flags[i], letters, &x->g[i]);
 	}
 	gx_text_worker_put(w);
 	if (!err)

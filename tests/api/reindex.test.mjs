@@ -80,12 +80,16 @@ test('reindex rebuilds missing terms and keys, as the engine writes them, per te
     assert.equal(await keys(), engineKeys, what);
   }
   assert.match((await gx.cli(['reindex', 'contacts', '--tenant', 'acme', '--db', gx.db])).stdout, /reindexed 1 customers/);
+  // --after: only the later ids
+  const maxId = (await sqlite(gx.db, 'SELECT max(id) FROM customers')).trim();
+  assert.match((await gx.cli(['reindex', '--after', maxId, '--db', gx.db])).stdout, /reindexed 0 customers/);
+  assert.match((await gx.cli(['reindex', '--after', String(BigInt(maxId) - 1n), '--db', gx.db])).stdout, /reindexed 1 customers/);
 });
 
 test('reindex refuses bad arguments and unknown tenants, changing nothing', async () => {
   const before = await terms();
   for (const args of [['reindex', 'deals'], ['reindex', 'customers', 'more'], ['reindex', '--batch', '0'],
-    ['reindex', '--batch', 'x'], ['reindex', '--batch', '1000001']]) {
+    ['reindex', '--batch', 'x'], ['reindex', '--batch', '1000001'], ['reindex', '--after', 'x'], ['reindex', '--after', '-1']]) {
     const r = await gx.cli([...args, '--db', gx.db]);
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.stderr, /reindex \[customers\|contacts\|all\]/);

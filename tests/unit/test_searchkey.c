@@ -617,6 +617,42 @@ GX_TEST(searchkey_rank)
 	done();
 }
 
+/* Printable ASCII is folded without ICU (searchkey.c, fold): the whole-text
+ * term must be what gx_text_fold gives, for random and chosen strings. */
+static int first_term(const char *term, size_t len, void *ud)
+{
+	memcpy(ud, term, len + 1);
+	return 1; /* stop */
+}
+
+GX_TEST(searchkey_ascii_fold_same_as_icu)
+{
+	const char *chosen[] = {"  Jean-Pierre   O'Brien ", "KH-2024-0015", "Zhang.San@Example.COM",
+				"+86 (138) 0013-8000", "~!@#$%^&*()_+`-=[]{}|;:,./<>?", "ABC xyz 123", "a", " "};
+	uint32_t seed = 2026;
+	for (int i = 0; i < 2000; i++) {
+		char in[48];
+		if (i < (int)(sizeof chosen / sizeof chosen[0])) {
+			snprintf(in, sizeof in, "%s", chosen[i]);
+		} else {
+			seed = seed * 1103515245u + 12345u;
+			size_t n = (seed >> 16) % 40;
+			for (size_t k = 0; k < n; k++) {
+				seed = seed * 1103515245u + 12345u;
+				/* spaces are frequent: runs of them matter */
+				in[k] = (seed >> 16) % 4 == 0 ? ' ' : (char)(0x20 + (seed >> 16) % 95);
+			}
+			in[n] = '\0';
+		}
+		char icu[256] = "", term[GX_SK_TERM_MAX + 1] = "";
+		ASSERT_EQ_INT(gx_text_fold(in, icu, sizeof icu, NULL), 0);
+		ASSERT_TRUE(gx_searchkey_terms(in, 0, first_term, term) >= 0);
+		if (strcmp(icu, term) != 0)
+			GX_FAIL("fold of '%s': ICU '%s', fast '%s'", in, icu, term);
+	}
+	done();
+}
+
 /* ---- bad and extreme input ---------------------------------------------------------- */
 
 static int never(const char *term, size_t len, void *ud)
