@@ -22,13 +22,19 @@ int64_t check_count_rows(struct gx_store *s, const char *sql)
 	return n;
 }
 
-static json_t *team(struct gx_ctx *ctx, const char *name)
+/* Creates the team in (taken) and returns it as stored. */
+static json_t *create_team(struct gx_ctx *ctx, json_t *in)
 {
-	json_t *in = json_pack("{s:s}", "name", name), *out = NULL;
+	json_t *out = NULL;
 	struct gx_errors errs = {0};
 	ASSERT_EQ_INT(gx_entity_create(ctx, &gx_teams_entity, in, &out, &errs), 0);
 	json_decref(in);
 	return out;
+}
+
+static json_t *team(struct gx_ctx *ctx, const char *name)
+{
+	return create_team(ctx, json_pack("{s:s}", "name", name));
 }
 
 void check_entity_lifecycle(struct gx_store *s)
@@ -176,13 +182,9 @@ void check_entity_keyset(struct gx_store *s)
 		/* mixed case, CJK and NULL descriptions exercise the sort order */
 		snprintf(name, sizeof name, i % 4 == 0 ? "Team %02d" : i % 4 == 1 ? "team %02d" :
 			 i % 4 == 2 ? "团队 %02d" : "_x%02d", i % 10 == 0 ? 199 - i : i);
-		json_t *in = i % 3 ? json_pack("{s:s, s:s}", "name", name, "description", i % 2 ? "d" : "D")
-				   : json_pack("{s:s}", "name", name);
-		json_t *out;
-		struct gx_errors errs = {0};
-		ASSERT_EQ_INT(gx_entity_create(&ctx, &gx_teams_entity, in, &out, &errs), 0);
-		json_decref(in);
-		json_decref(out);
+		json_decref(i % 3 ? create_team(&ctx, json_pack("{s:s, s:s}", "name", name, "description",
+								   i % 2 ? "d" : "D"))
+				  : team(&ctx, name));
 	}
 	const char *sorts[] = {"name", "-name", "id", "-id", "created_at", "-updated_at"};
 	for (size_t k = 0; k < sizeof sorts / sizeof sorts[0]; k++)

@@ -155,6 +155,14 @@ static int insert_kv(struct gx_conn *c, int64_t k, const char *v)
 	return rc;
 }
 
+/* One row in a transaction of its own. */
+static void commit_kv(struct gx_conn *c, int64_t k, const char *v)
+{
+	ASSERT_EQ_INT(gx_conn_begin(c), 0);
+	ASSERT_EQ_INT(insert_kv(c, k, v), 0);
+	ASSERT_EQ_INT(gx_conn_commit(c), 0);
+}
+
 GX_TEST(pg_store_types_binds_conflicts_and_transactions)
 {
 	const char *url = pg_url();
@@ -312,9 +320,7 @@ GX_TEST(pg_store_one_writer_across_stores_and_reader_snapshots)
 	ASSERT_EQ_INT(one_int(rb, "SELECT count(*) FROM kv"), 1);
 	gx_store_release(rb);
 	/* the write lock is free again; the failed begin left nothing open */
-	ASSERT_EQ_INT(gx_conn_begin(wb), 0);
-	ASSERT_EQ_INT(insert_kv(wb, 2, "b"), 0);
-	ASSERT_EQ_INT(gx_conn_commit(wb), 0);
+	commit_kv(wb, 2, "b");
 	gx_store_release(wb);
 	gx_store_release(wa);
 	ASSERT_EQ_INT(check_count_rows(a, "SELECT count(*) FROM kv"), 2);
@@ -350,9 +356,7 @@ GX_TEST(pg_store_reconnects_outside_transactions_only)
 	ASSERT_TRUE(gx_conn_commit(w) != 0);
 	gx_store_release(w); /* rolls back */
 	gx_store_writer(s, &w);
-	ASSERT_EQ_INT(gx_conn_begin(w), 0);
-	ASSERT_EQ_INT(insert_kv(w, 4, "new"), 0);
-	ASSERT_EQ_INT(gx_conn_commit(w), 0);
+	commit_kv(w, 4, "new");
 	gx_store_release(w);
 	gx_store_release(k);
 	ASSERT_EQ_INT(check_count_rows(s, "SELECT count(*) FROM kv"), 1);
