@@ -385,6 +385,19 @@ GX_TEST(enc_conv_reports_invalid_offsets)
  * CSV reader: encodings
  * ------------------------------------------------------------------------- */
 
+/* Writes utf8 to name in charset (after bom), reads it back with the
+ * encoding detected, and checks that encoding was found: the records. */
+static struct got *read_encoded(const char *name, const char *charset, const char *bom,
+				size_t bomlen, const char *utf8, enum gx_encoding want,
+				struct gx_csv_info *info)
+{
+	struct got *g = got_new();
+	const char *p = write_encoded(name, charset, bom, bomlen, utf8);
+	ASSERT_EQ_INT(read_path(p, NULL, g, info), 0);
+	ASSERT_EQ_INT(info->encoding, want);
+	return g;
+}
+
 GX_TEST(csv_utf8_quotes_newlines_commas)
 {
 	struct got *g = got_new();
@@ -401,33 +414,24 @@ GX_TEST(csv_utf8_quotes_newlines_commas)
 
 GX_TEST(csv_utf8_bom)
 {
-	struct got *g = got_new();
-	const char *p = write_encoded("bom.csv", "UTF-8", "\xEF\xBB\xBF", 3, cn_text);
 	struct gx_csv_info info;
-	ASSERT_EQ_INT(read_path(p, NULL, g, &info), 0);
+	struct got *g = read_encoded("bom.csv", "UTF-8", "\xEF\xBB\xBF", 3, cn_text, GX_ENC_UTF8, &info);
 	check_cn(g); /* the first header has no BOM left in it */
-	ASSERT_EQ_INT(info.encoding, GX_ENC_UTF8);
 	got_free(g);
 }
 
 GX_TEST(csv_gbk_file)
 {
-	struct got *g = got_new();
-	const char *p = write_encoded("gbk.csv", "GBK", NULL, 0, cn_text);
 	struct gx_csv_info info;
-	ASSERT_EQ_INT(read_path(p, NULL, g, &info), 0);
+	struct got *g = read_encoded("gbk.csv", "GBK", NULL, 0, cn_text, GX_ENC_GB18030, &info);
 	check_cn(g);
-	ASSERT_EQ_INT(info.encoding, GX_ENC_GB18030);
 	got_free(g);
 }
 
 GX_TEST(csv_big5_file)
 {
-	struct got *g = got_new();
-	const char *p = write_encoded("big5.csv", "BIG5", NULL, 0, tw_text);
 	struct gx_csv_info info;
-	ASSERT_EQ_INT(read_path(p, NULL, g, &info), 0);
-	ASSERT_EQ_INT(info.encoding, GX_ENC_BIG5);
+	struct got *g = read_encoded("big5.csv", "BIG5", NULL, 0, tw_text, GX_ENC_BIG5, &info);
 	ASSERT_EQ_INT(g->ne, 0);
 	ASSERT_EQ_INT(g->n, 4);
 	ASSERT_EQ_STR(g->r[0].f[0], "客戶名稱");
@@ -444,11 +448,8 @@ GX_TEST(csv_utf16le_unicode_text)
 	const char *text = "客户名称\t电话\t城市\r\n"
 			   "中国石油化工股份有限公司\t010-59960114\t北京\r\n"
 			   "\"招商银行股份有限公司\"\t0755-83198888\t深圳\r\n";
-	struct got *g = got_new();
-	const char *p = write_encoded("u16.txt", "UTF-16LE", "\xFF\xFE", 2, text);
 	struct gx_csv_info info;
-	ASSERT_EQ_INT(read_path(p, NULL, g, &info), 0);
-	ASSERT_EQ_INT(info.encoding, GX_ENC_UTF16LE);
+	struct got *g = read_encoded("u16.txt", "UTF-16LE", "\xFF\xFE", 2, text, GX_ENC_UTF16LE, &info);
 	ASSERT_EQ_INT(info.delim, '\t');
 	ASSERT_EQ_INT(g->ne, 0);
 	ASSERT_EQ_INT(g->n, 3);
@@ -459,10 +460,7 @@ GX_TEST(csv_utf16le_unicode_text)
 	got_free(g);
 
 	/* and without BOM, big-endian */
-	g = got_new();
-	p = write_encoded("u16be.txt", "UTF-16BE", NULL, 0, text);
-	ASSERT_EQ_INT(read_path(p, NULL, g, &info), 0);
-	ASSERT_EQ_INT(info.encoding, GX_ENC_UTF16BE);
+	g = read_encoded("u16be.txt", "UTF-16BE", NULL, 0, text, GX_ENC_UTF16BE, &info);
 	ASSERT_EQ_INT(g->n, 3);
 	ASSERT_EQ_STR(g->r[1].f[1], "010-59960114");
 	got_free(g);

@@ -36,6 +36,14 @@ static struct gx_store *open_db(const char *name)
 	return s;
 }
 
+/* A context on a new tenant of s; the arena is the caller's. */
+static struct gx_ctx tenant_ctx(struct gx_store *s, const char *slug, const char *name, struct gx_arena *a)
+{
+	int64_t tid;
+	ASSERT_EQ_INT(gx_tenant_create(s, slug, name, NULL, NULL, NULL, &tid), 0);
+	return (struct gx_ctx){.store = s, .arena = a, .tenant_id = tid};
+}
+
 static int64_t count(struct gx_store *s, const char *sql)
 {
 	struct gx_conn *c;
@@ -107,11 +115,9 @@ static char *to_gbk(const char *utf8, size_t *len)
 GX_TEST(import_gbk_modes_undo)
 {
 	struct gx_store *s = open_db("a.db");
-	int64_t tid;
-	ASSERT_EQ_INT(gx_tenant_create(s, "acme", "Acme", NULL, NULL, NULL, &tid), 0);
 	struct gx_arena a;
 	gx_arena_init(&a, 0);
-	struct gx_ctx ctx = {.store = s, .arena = &a, .tenant_id = tid};
+	struct gx_ctx ctx = tenant_ctx(s, "acme", "Acme", &a);
 	const char *csv = "客户编号,客户名称,手机,信用额度,备注\r\n"
 			  "U-1,广州白云电器有限公司,13800001111,\"1,500.50\",\"第一行\r\n第二行\"\r\n"
 			  "U-2,杭州西湖茶叶有限公司,not-a-phone,xx,\r\n"
@@ -185,13 +191,9 @@ GX_TEST(csv_writer_quotes_and_neutralises)
 GX_TEST(export_import_export_round_trip_and_xlsx)
 {
 	struct gx_store *s = open_db("r.db");
-	int64_t t1, t2;
-	ASSERT_EQ_INT(gx_tenant_create(s, "one", "One", NULL, NULL, NULL, &t1), 0);
-	ASSERT_EQ_INT(gx_tenant_create(s, "two", "Two", NULL, NULL, NULL, &t2), 0);
 	struct gx_arena a;
 	gx_arena_init(&a, 0);
-	struct gx_ctx c1 = {.store = s, .arena = &a, .tenant_id = t1}, c2 = c1;
-	c2.tenant_id = t2;
+	struct gx_ctx c1 = tenant_ctx(s, "one", "One", &a), c2 = tenant_ctx(s, "two", "Two", &a);
 	const char *csv = "Customer code,Name,Kind,Tags,Mobile,Email,Credit limit,Notes,Status\n"
 			  "R-1,Round Trip 甲,organisation,\"a,b\",+86 138 0000 1111,x@r.example.cn,99.99,\"line\nbreak\",customer\n"
 			  "R-2,張三,person,,,,0,=SUM(1),lead\n";
@@ -292,11 +294,9 @@ GX_TEST(ical_activity_reads_back_with_libical)
 GX_TEST(dump_export_import_export_identical)
 {
 	struct gx_store *s = open_db("d1.db");
-	int64_t tid;
-	ASSERT_EQ_INT(gx_tenant_create(s, "dump", "导出公司", NULL, NULL, NULL, &tid), 0);
 	struct gx_arena a;
 	gx_arena_init(&a, 0);
-	struct gx_ctx ctx = {.store = s, .arena = &a, .tenant_id = tid};
+	struct gx_ctx ctx = tenant_ctx(s, "dump", "导出公司", &a);
 	const char *csv = "客户名称,城市,备注\n导出一号,上海,\"多行\n备注\"\n导出二号,台北,\n";
 	json_t *b = run_import(&ctx, csv, strlen(csv), "{\"entity\":\"customers\"}");
 	json_decref(b);
@@ -353,13 +353,9 @@ static int64_t terms_differ(struct gx_store *s, int64_t a, int64_t b)
 GX_TEST(search_bulk_writes_what_single_inserts_write)
 {
 	struct gx_store *s = open_db("bulk.db");
-	int64_t ta, tb;
-	ASSERT_EQ_INT(gx_tenant_create(s, "single", "Single", NULL, NULL, NULL, &ta), 0);
-	ASSERT_EQ_INT(gx_tenant_create(s, "bulk", "Bulk", NULL, NULL, NULL, &tb), 0);
 	struct gx_arena ar;
 	gx_arena_init(&ar, 0);
-	struct gx_ctx a = {.store = s, .arena = &ar, .tenant_id = ta}, b = a;
-	b.tenant_id = tb;
+	struct gx_ctx a = tenant_ctx(s, "single", "Single", &ar), b = tenant_ctx(s, "bulk", "Bulk", &ar);
 	struct gx_conn *c;
 	gx_store_writer(s, &c);
 	ASSERT_EQ_INT(gx_conn_begin(c), 0);
@@ -401,7 +397,7 @@ GX_TEST(search_bulk_writes_what_single_inserts_write)
 	ASSERT_EQ_INT(gx_conn_commit(c), 0);
 	gx_store_release(c);
 	ASSERT_TRUE(count(s, "SELECT count(*) FROM search_terms") > 400);
-	ASSERT_EQ_INT(terms_differ(s, ta, tb), 0);
+	ASSERT_EQ_INT(terms_differ(s, a.tenant_id, b.tenant_id), 0);
 	ASSERT_EQ_INT(count(s, "SELECT count(*) FROM search_terms WHERE record_id = 41"), 0);
 	ASSERT_EQ_INT(count(s, "SELECT count(*) FROM search_terms WHERE record_id = 9"), 0);
 	gx_arena_free(&ar);
@@ -416,11 +412,9 @@ GX_TEST(search_bulk_writes_what_single_inserts_write)
 GX_TEST(import_chunks_keep_duplicate_check_and_search)
 {
 	struct gx_store *s = open_db("chunks.db");
-	int64_t tid;
-	ASSERT_EQ_INT(gx_tenant_create(s, "acme", "Acme", NULL, NULL, NULL, &tid), 0);
 	struct gx_arena a;
 	gx_arena_init(&a, 0);
-	struct gx_ctx ctx = {.store = s, .arena = &a, .tenant_id = tid};
+	struct gx_ctx ctx = tenant_ctx(s, "acme", "Acme", &a);
 	static const char *const ch[] = {"华", "联", "恒", "通", "鑫", "源", "永", "安", "城", "东", "方", "金",
 					 "泰", "宏", "达", "瑞", "丰", "兴", "百", "盛", "银", "河", "光", "虹",
 					 "汇", "德", "昌", "健", "阳", "明", "珠", "嘉", "禾", "福", "田", "锦"};

@@ -2,6 +2,7 @@
  * when GX_TEST_PG_URL names a database (scripts/pg.sh start prints one), the
  * store and the entity engine against it, each test in a schema of its own. */
 #include "gx_test.h"
+#include "entity_checks.h"
 
 #include "core/err.h"
 #include "core/id.h"
@@ -129,13 +130,16 @@ static int64_t one_int(struct gx_conn *c, const char *sql)
 	return v;
 }
 
-static int64_t count_rows(struct gx_store *s, const char *sql)
+/* Ends the server process pid through the connection killer, and gives
+ * the server a moment to close it. */
+static void kill_backend(struct gx_conn *killer, int64_t pid)
 {
-	struct gx_conn *c;
-	gx_store_reader(s, &c);
-	int64_t n = one_int(c, sql);
-	gx_store_release(c);
-	return n;
+	struct gx_stmt *st;
+	ASSERT_EQ_INT(gx_conn_prepare(killer, "SELECT pg_terminate_backend(?)", &st), 0);
+	gx_stmt_bind_int64(st, 1, pid);
+	ASSERT_EQ_INT(gx_stmt_step(st), GX_ROW);
+	gx_stmt_reset(st);
+	usleep(100000);
 }
 
 static int insert_kv(struct gx_conn *c, int64_t k, const char *v)
@@ -149,6 +153,14 @@ static int insert_kv(struct gx_conn *c, int64_t k, const char *v)
 	rc = gx_stmt_step(st);
 	gx_stmt_reset(st);
 	return rc;
+}
+
+/* One row in a transaction of its own. */
+static void commit_kv(struct gx_conn *c, int64_t k, const char *v)
+{
+	ASSERT_EQ_INT(gx_conn_begin(c), 0);
+	ASSERT_EQ_INT(insert_kv(c, k, v), 0);
+	ASSERT_EQ_INT(gx_conn_commit(c), 0);
 }
 
 GX_TEST(pg_store_types_binds_conflicts_and_transactions)
@@ -248,7 +260,7 @@ GX_TEST(pg_store_types_binds_conflicts_and_transactions)
 	ASSERT_EQ_INT(insert_kv(w, 5, "five"), 0);
 	ASSERT_EQ_INT(gx_conn_exec(w, "RELEASE SAVEPOINT maybe"), 0);
 	ASSERT_EQ_INT(gx_conn_commit(w), 0);
-	ASSERT_EQ_INT(count_rows(s, "SELECT count(*) FROM kv WHERE k < 10"), 3);
+	ASSERT_EQ_INT(check_count_rows(s, "SELECT count(*) FROM kv WHERE k < 10"), 3);
 	ASSERT_EQ_INT(gx_conn_exec(w, "DELETE FROM kv WHERE k = 5"), 0);
 	/* committing such a transaction is an error, not a silent rollback */
 	ASSERT_EQ_INT(gx_conn_begin(w), 0);
@@ -257,7 +269,7 @@ GX_TEST(pg_store_types_binds_conflicts_and_transactions)
 	ASSERT_EQ_INT(gx_conn_commit(w), GX_EDB);
 	gx_store_release(w); /* rolls back (nothing left to roll back) */
 	gx_store_writer(s, &w);
-	ASSERT_EQ_INT(count_rows(s, "SELECT count(*) FROM kv WHERE k < 10"), 2);
+	ASSERT_EQ_INT(check_count_rows(s, "SELECT count(*) FROM kv WHERE k < 10"), 2);
 	/* a syntax error is GX_EDB */
 	ASSERT_EQ_INT(gx_conn_prepare(w, "SELEKT 1", &st), GX_EDB);
 	/* readers are read-only */
@@ -308,12 +320,10 @@ GX_TEST(pg_store_one_writer_across_stores_and_reader_snapshots)
 	ASSERT_EQ_INT(one_int(rb, "SELECT count(*) FROM kv"), 1);
 	gx_store_release(rb);
 	/* the write lock is free again; the failed begin left nothing open */
-	ASSERT_EQ_INT(gx_conn_begin(wb), 0);
-	ASSERT_EQ_INT(insert_kv(wb, 2, "b"), 0);
-	ASSERT_EQ_INT(gx_conn_commit(wb), 0);
+	commit_kv(wb, 2, "b");
 	gx_store_release(wb);
 	gx_store_release(wa);
-	ASSERT_EQ_INT(count_rows(a, "SELECT count(*) FROM kv"), 2);
+	ASSERT_EQ_INT(check_count_rows(a, "SELECT count(*) FROM kv"), 2);
 	drop_schema(a);
 	gx_store_close(b);
 	gx_store_close(a);
@@ -331,12 +341,7 @@ GX_TEST(pg_store_reconnects_outside_transactions_only)
 	gx_store_reader(s, &r);
 	int64_t pid = one_int(r, "SELECT pg_backend_pid()");
 	gx_store_writer(killer, &k);
-	struct gx_stmt *st;
-	ASSERT_EQ_INT(gx_conn_prepare(k, "SELECT pg_terminate_backend(?)", &st), 0);
-	gx_stmt_bind_int64(st, 1, pid);
-	ASSERT_EQ_INT(gx_stmt_step(st), GX_ROW);
-	gx_stmt_reset(st);
-	usleep(100000);
+	kill_backend(k, pid);
 	/* a read outside a transaction is retried on a new connection */
 	ASSERT_TRUE(one_int(r, "SELECT pg_backend_pid()") != pid);
 	gx_store_release(r);
@@ -345,24 +350,17 @@ GX_TEST(pg_store_reconnects_outside_transactions_only)
 	 * nothing of it is committed, and the next transaction works */
 	ASSERT_EQ_INT(gx_conn_begin(w), 0);
 	ASSERT_EQ_INT(insert_kv(w, 1, "lost"), 0);
-	pid = one_int(w, "SELECT pg_backend_pid()");
-	ASSERT_EQ_INT(gx_conn_prepare(k, "SELECT pg_terminate_backend(?)", &st), 0);
-	gx_stmt_bind_int64(st, 1, pid);
-	ASSERT_EQ_INT(gx_stmt_step(st), GX_ROW);
-	gx_stmt_reset(st);
-	usleep(100000);
+	kill_backend(k, one_int(w, "SELECT pg_backend_pid()"));
 	ASSERT_EQ_INT(insert_kv(w, 2, "after"), GX_EDB);
 	ASSERT_EQ_INT(insert_kv(w, 3, "after"), GX_EDB); /* no silent reconnect */
 	ASSERT_TRUE(gx_conn_commit(w) != 0);
 	gx_store_release(w); /* rolls back */
 	gx_store_writer(s, &w);
-	ASSERT_EQ_INT(gx_conn_begin(w), 0);
-	ASSERT_EQ_INT(insert_kv(w, 4, "new"), 0);
-	ASSERT_EQ_INT(gx_conn_commit(w), 0);
+	commit_kv(w, 4, "new");
 	gx_store_release(w);
 	gx_store_release(k);
-	ASSERT_EQ_INT(count_rows(s, "SELECT count(*) FROM kv"), 1);
-	ASSERT_EQ_INT(count_rows(s, "SELECT k FROM kv"), 4);
+	ASSERT_EQ_INT(check_count_rows(s, "SELECT count(*) FROM kv"), 1);
+	ASSERT_EQ_INT(check_count_rows(s, "SELECT k FROM kv"), 4);
 	drop_schema(s);
 	gx_store_close(killer);
 	gx_store_close(s);
@@ -407,175 +405,27 @@ GX_TEST(pg_store_check_backup_and_migrations)
 
 /* ---- the entity engine on PostgreSQL (as tests/unit/test_entity.c) -------------- */
 
-static json_t *team(struct gx_ctx *ctx, const char *name)
+/* Runs check (from entity_checks.c, shared with test_entity.c) on a fresh
+ * migrated schema, when there is a server. */
+static void on_migrated(void (*check)(struct gx_store *))
 {
-	json_t *in = json_pack("{s:s}", "name", name), *out = NULL;
-	struct gx_errors errs = {0};
-	ASSERT_EQ_INT(gx_entity_create(ctx, &gx_teams_entity, in, &out, &errs), 0);
-	json_decref(in);
-	return out;
+	const char *url = pg_url();
+	if (!url)
+		return;
+	struct gx_store *s = open_migrated(url);
+	check(s);
+	drop_schema(s);
+	gx_store_close(s);
 }
 
 GX_TEST(pg_entity_create_update_stale_delete_restore_history)
 {
-	const char *url = pg_url();
-	if (!url)
-		return;
-	struct gx_store *s = open_migrated(url);
-	int64_t tid;
-	ASSERT_EQ_INT(gx_tenant_create(s, "acme", "Acme", NULL, NULL, NULL, &tid), 0);
-	struct gx_arena a;
-	gx_arena_init(&a, 0);
-	struct gx_ctx ctx = {.store = s, .arena = &a, .tenant_id = tid, .user_id = 1};
-	json_t *t = team(&ctx, "华东销售部");
-	int64_t id = json_integer_value(json_object_get(t, "id"));
-	ASSERT_EQ_INT(json_integer_value(json_object_get(t, "version")), 1);
-
-	json_t *dup = json_pack("{s:s}", "name", "华东销售部"), *out = NULL;
-	struct gx_errors errs = {0};
-	ASSERT_EQ_INT(gx_entity_create(&ctx, &gx_teams_entity, dup, &out, &errs), GX_ECONFLICT);
-	char *why = json_dumps(errs.list, 0);
-	ASSERT_TRUE(why && strstr(why, "\"field\": \"name\"") != NULL);
-	free(why);
-	json_decref(errs.list);
-	errs.list = NULL;
-
-	json_t *patch = json_pack("{s:s}", "description", "上海'; DROP TABLE teams;-- ?");
-	ASSERT_EQ_INT(gx_entity_update(&ctx, &gx_teams_entity, id, 1, patch, &out, &errs), 0);
-	ASSERT_EQ_INT(json_integer_value(json_object_get(out, "version")), 2);
-	ASSERT_EQ_STR(json_string_value(json_object_get(out, "description")), "上海'; DROP TABLE teams;-- ?");
-	json_decref(out);
-	ASSERT_EQ_INT(gx_entity_update(&ctx, &gx_teams_entity, id, 1, patch, &out, &errs), GX_ESTALE);
-	json_decref(patch);
-
-	ASSERT_EQ_INT(gx_entity_delete(&ctx, &gx_teams_entity, id, 1, NULL), GX_ESTALE);
-	ASSERT_EQ_INT(gx_entity_delete(&ctx, &gx_teams_entity, id, 2, NULL), 0);
-	ASSERT_EQ_INT(gx_entity_get(&ctx, &gx_teams_entity, id, false, &out), GX_ENOTFOUND);
-	/* the name is free again while the team is deleted (partial index) */
-	json_t *t2 = team(&ctx, "华东销售部");
-	ASSERT_EQ_INT(gx_entity_restore(&ctx, &gx_teams_entity, id, &out, NULL), GX_ECONFLICT);
-	ASSERT_EQ_INT(gx_entity_delete(&ctx, &gx_teams_entity,
-				       json_integer_value(json_object_get(t2, "id")), -1, NULL), 0);
-	ASSERT_EQ_INT(gx_entity_restore(&ctx, &gx_teams_entity, id, &out, NULL), 0);
-	ASSERT_EQ_INT(json_integer_value(json_object_get(out, "version")), 4);
-	json_decref(out);
-
-	ASSERT_EQ_INT(gx_entity_history(&ctx, &gx_teams_entity, id, 0, 50, &out), 0);
-	/* description (update), deleted_at twice; the creation is in the audit */
-	ASSERT_EQ_INT(json_array_size(json_object_get(out, "items")), 3);
-	json_decref(out);
-	ASSERT_EQ_INT(count_rows(s, "SELECT count(*) FROM audit_log WHERE action IN "
-				    "('create','update','delete','restore')"), 6);
-
-	/* users: a unique user name per tenant, references checked */
-	json_t *u = json_pack("{s:s, s:s, s:s, s:s, s:I}", "username", "zhangsan", "display_name", "张三",
-			      "role", "sales", "password", "pw-zhangsan-1", "team_id", (json_int_t)id);
-	ASSERT_EQ_INT(gx_entity_create(&ctx, &gx_users_entity, u, &out, &errs), 0);
-	ASSERT_EQ_INT(json_integer_value(json_object_get(out, "team_id")), id);
-	ASSERT_TRUE(json_object_get(out, "password_hash") == NULL);
-	json_decref(out);
-	ASSERT_EQ_INT(gx_entity_create(&ctx, &gx_users_entity, u, &out, &errs), GX_ECONFLICT);
-	json_decref(errs.list);
-	errs.list = NULL;
-	json_decref(u);
-	int64_t uid = 0;
-	ASSERT_EQ_INT(gx_user_find(&ctx, "zhangsan", &uid), 0);
-	ASSERT_TRUE(uid > 0);
-
-	/* another tenant sees nothing */
-	struct gx_ctx other = ctx;
-	other.tenant_id = tid + 1;
-	ASSERT_EQ_INT(gx_entity_get(&other, &gx_teams_entity, id, true, &out), GX_ENOTFOUND);
-	ASSERT_EQ_INT(gx_entity_delete(&other, &gx_teams_entity, id, -1, NULL), GX_ENOTFOUND);
-	ASSERT_EQ_INT(gx_user_find(&other, "zhangsan", &uid), GX_ENOTFOUND);
-	json_decref(t);
-	json_decref(t2);
-	json_decref(dup);
-	gx_arena_free(&a);
-	drop_schema(s);
-	gx_store_close(s);
+	on_migrated(check_entity_lifecycle);
 }
 
 GX_TEST(pg_entity_list_keyset_walks_every_row_once)
 {
-	const char *url = pg_url();
-	if (!url)
-		return;
-	struct gx_store *s = open_migrated(url);
-	int64_t tid;
-	ASSERT_EQ_INT(gx_tenant_create(s, "acme", "Acme", NULL, NULL, NULL, &tid), 0);
-	struct gx_arena a;
-	gx_arena_init(&a, 0);
-	struct gx_ctx ctx = {.store = s, .arena = &a, .tenant_id = tid};
-	for (int i = 0; i < 53; i++) {
-		char name[32];
-		/* mixed case, CJK and NULL descriptions exercise the sort order */
-		snprintf(name, sizeof name, i % 4 == 0 ? "Team %02d" : i % 4 == 1 ? "team %02d" :
-			 i % 4 == 2 ? "团队 %02d" : "_x%02d", i % 10 == 0 ? 199 - i : i);
-		json_t *in = i % 3 ? json_pack("{s:s, s:s}", "name", name, "description", i % 2 ? "d" : "D")
-				   : json_pack("{s:s}", "name", name);
-		json_t *out;
-		struct gx_errors errs = {0};
-		ASSERT_EQ_INT(gx_entity_create(&ctx, &gx_teams_entity, in, &out, &errs), 0);
-		json_decref(in);
-		json_decref(out);
-	}
-	const char *sorts[] = {"name", "-name", "id", "-id", "created_at", "-updated_at"};
-	for (int k = 0; k < 6; k++) {
-		struct gx_list_query q;
-		gx_list_init(&gx_teams_entity, &q);
-		ASSERT_EQ_INT(gx_list_param(&ctx, &gx_teams_entity, &q, "sort", sorts[k], NULL), 0);
-		ASSERT_EQ_INT(gx_list_param(&ctx, &gx_teams_entity, &q, "limit", "7", NULL), 0);
-		ASSERT_EQ_INT(gx_list_param(&ctx, &gx_teams_entity, &q, "count", "true", NULL), 0);
-		int seen = 0;
-		json_t *all = json_object();
-		const char *prev = NULL;
-		for (int page = 0; page < 20; page++) {
-			json_t *out;
-			ASSERT_EQ_INT(gx_entity_list(&ctx, &gx_teams_entity, &q, &out), 0);
-			ASSERT_EQ_INT(json_integer_value(json_object_get(out, "total")), 53);
-			size_t i;
-			json_t *it;
-			json_array_foreach(json_object_get(out, "items"), i, it) {
-				const char *nm = json_string_value(json_object_get(it, "name"));
-				ASSERT_TRUE(json_object_get(all, nm) == NULL);
-				json_object_set_new(all, nm, json_true());
-				/* byte order, as on SQLite (the cluster is C.UTF-8) */
-				if (k < 2 && prev)
-					ASSERT_TRUE(k == 0 ? strcmp(prev, nm) < 0 : strcmp(prev, nm) > 0);
-				prev = gx_arena_strdup(&a, nm);
-				seen++;
-			}
-			const char *next = json_string_value(json_object_get(out, "next_cursor"));
-			if (!next) {
-				json_decref(out);
-				break;
-			}
-			ASSERT_EQ_INT(gx_list_param(&ctx, &gx_teams_entity, &q, "cursor", gx_arena_strdup(&a, next), NULL), 0);
-			json_decref(out);
-		}
-		ASSERT_EQ_INT(seen, 53);
-		json_decref(all);
-	}
-	/* filters, search and a cursor over a column with NULLs */
-	struct gx_list_query q;
-	gx_list_init(&gx_teams_entity, &q);
-	ASSERT_EQ_INT(gx_list_param(&ctx, &gx_teams_entity, &q, "q", "团队", NULL), 0);
-	ASSERT_EQ_INT(gx_list_param(&ctx, &gx_teams_entity, &q, "count", "true", NULL), 0);
-	json_t *out;
-	ASSERT_EQ_INT(gx_entity_list(&ctx, &gx_teams_entity, &q, &out), 0);
-	ASSERT_EQ_INT(json_integer_value(json_object_get(out, "total")), 13);
-	json_decref(out);
-	gx_list_init(&gx_teams_entity, &q);
-	ASSERT_EQ_INT(gx_list_param(&ctx, &gx_teams_entity, &q, "q", "_X", NULL), 0);
-	ASSERT_EQ_INT(gx_list_param(&ctx, &gx_teams_entity, &q, "filter[id][gt]", "0", NULL), 0);
-	ASSERT_EQ_INT(gx_list_param(&ctx, &gx_teams_entity, &q, "count", "true", NULL), 0);
-	ASSERT_EQ_INT(gx_entity_list(&ctx, &gx_teams_entity, &q, &out), 0);
-	ASSERT_EQ_INT(json_integer_value(json_object_get(out, "total")), 13);
-	json_decref(out);
-	gx_arena_free(&a);
-	drop_schema(s);
-	gx_store_close(s);
+	on_migrated(check_entity_keyset);
 }
 
 /* ---- ready for Citus: tenant_id leads every key ------------------------------ */
