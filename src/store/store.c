@@ -340,6 +340,9 @@ int64_t gx_stmt_col_int64(struct gx_stmt *st, int i) { return BE(st)->col_int64(
 double gx_stmt_col_double(struct gx_stmt *st, int i) { return BE(st)->col_double(st, i); }
 const char *gx_stmt_col_text(struct gx_stmt *st, int i) { return BE(st)->col_text(st, i); }
 int64_t gx_stmt_changes(struct gx_stmt *st) { return BE(st)->changes(st); }
+const void *gx_stmt_memo(struct gx_stmt *st) { return st->memo; }
+void gx_stmt_set_memo(struct gx_stmt *st, const void *memo) { st->memo = memo; }
+
 void gx_stmt_reset(struct gx_stmt *st)
 {
 	if (!st)

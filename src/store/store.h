@@ -87,6 +87,11 @@ const char *gx_stmt_col_text(struct gx_stmt *st, int i);
 /* Rows changed by the last INSERT/UPDATE/DELETE on this statement. */
 int64_t gx_stmt_changes(struct gx_stmt *st);
 void gx_stmt_reset(struct gx_stmt *st);
+/* A pointer the caller may keep with a statement, e.g. what it has checked
+ * about its columns once (entity/rowjson.c): NULL until set, and NULL again
+ * in the statement the cache gives after it has dropped this one. */
+const void *gx_stmt_memo(struct gx_stmt *st);
+void gx_stmt_set_memo(struct gx_stmt *st, const void *memo);
 
 /* Online, consistent copy of the whole database to path (SQLite backup API),
  * safe while the server runs. */

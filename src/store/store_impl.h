@@ -68,6 +68,7 @@ struct gx_conn {
 struct gx_stmt {
 	struct gx_conn *conn;
 	int active; /* stepped since last reset */
+	const void *memo; /* gx_stmt_memo; NULL in a new statement (calloc) */
 };
 
 struct gx_store {
