@@ -28,7 +28,8 @@ struct sq_stmt {
  * of 48 bytes at the start of the -shm file, which every commit of any
  * connection or process rewrites (the second copy first). */
 #define WALHDR 48
-#define WALHDR_ISINIT 12
+#define WALHDR_WORDS (WALHDR / 8)
+#define WALHDR_ISINIT 12 /* the byte that says the header is initialised */
 
 struct sq_conn {
 	struct gx_conn base;
@@ -37,8 +38,8 @@ struct sq_conn {
 	int ncached;
 	/* a reader's snapshot kept between borrows (see "kept snapshots") */
 	sqlite3_stmt *pin;               /* stepped once: keeps the read transaction open */
-	const volatile unsigned char *shm; /* the wal-index header, as SQLite maps it */
-	unsigned char hdr[WALHDR];      /* the header read just before the snapshot began */
+	const volatile uint64_t *shm;   /* the wal-index header, as SQLite maps it */
+	uint64_t hdr[WALHDR_WORDS];     /* the header read just before the snapshot began */
 	int64_t held_ms;                /* since when the snapshot is kept; 0: none */
 	int no_hold;                    /* no wal-index to look at: never keep one */
 };
@@ -316,15 +317,15 @@ static void sq_reset(struct gx_stmt *g)
 
 /* Copies the header; false while a commit is rewriting it (the two copies
  * differ) or before SQLite has initialised it. */
-static bool hdr_read(const volatile unsigned char *shm, unsigned char out[WALHDR])
+static bool hdr_read(const volatile uint64_t *shm, uint64_t out[WALHDR_WORDS])
 {
-	unsigned char second[WALHDR];
-	for (int i = 0; i < WALHDR; i++)
+	uint64_t second[WALHDR_WORDS];
+	for (int i = 0; i < WALHDR_WORDS; i++)
 		out[i] = shm[i];
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	for (int i = 0; i < WALHDR; i++)
-		second[i] = shm[WALHDR + i];
-	return memcmp(out, second, WALHDR) == 0 && out[WALHDR_ISINIT];
+	for (int i = 0; i < WALHDR_WORDS; i++)
+		second[i] = shm[WALHDR_WORDS + i];
+	return memcmp(out, second, WALHDR) == 0 && ((const unsigned char *)out)[WALHDR_ISINIT];
 }
 
 static void hold_drop(struct sq_conn *c)
@@ -357,7 +358,7 @@ static int hold_setup(struct sq_conn *c)
 		if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) == SQLITE_OK && f &&
 		    f->pMethods && f->pMethods->iVersion >= 2 && f->pMethods->xShmMap &&
 		    f->pMethods->xShmMap(f, 0, 32768, 0, &region) == SQLITE_OK && region) {
-			c->shm = region;
+			c->shm = (const volatile uint64_t *)region; /* page-aligned */
 			rc = 0;
 		}
 	}
@@ -370,7 +371,7 @@ static void sq_reader_take(struct gx_conn *gc)
 	struct sq_conn *c = (struct sq_conn *)gc;
 	if (c->no_hold)
 		return;
-	unsigned char now[WALHDR];
+	uint64_t now[WALHDR_WORDS];
 	if (c->held_ms) {
 		if (hdr_read(c->shm, now) && memcmp(now, c->hdr, WALHDR) == 0)
 			return; /* nothing committed since: the kept snapshot is the latest */
