@@ -39,11 +39,11 @@ void gx_reply_header(struct gx_req *r, const char *name, const char *value)
  * answers (JSON, problem+json, CSV/XLSX downloads, 204s) are never rendered
  * as a page that runs or embeds anything, so they get the headers that
  * still mean something for them (OWASP's REST list: nosniff, no framing, no
- * caching, a CSP that allows nothing) and not the three that only govern a
- * document's own scripts and windows (Cross-Origin-Opener-Policy,
- * Permissions-Policy; the app's long CSP becomes "default-src 'none'"):
- * libmicrohttpd copies each header into three allocations per response,
- * ~0.1 us a header. */
+ * caching, a CSP that allows nothing, no referrer) and not the two that
+ * only govern a document's own scripts and windows (Cross-Origin-Opener-
+ * Policy, Permissions-Policy); the app's long CSP becomes a stricter short
+ * one. libmicrohttpd copies each header into three allocations per
+ * response, ~0.1 us a header. tests/api/getpath.test.mjs checks both sets. */
 static void add_common_headers(struct gx_req *r, struct MHD_Response *resp, bool api)
 {
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
