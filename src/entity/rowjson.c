@@ -83,30 +83,30 @@ static void jw_put(struct jw *w, const void *p, size_t n)
 }
 
 /* Appends the string literal of s[0..n) to w; GX_EINVAL (w unchanged) when s
- * is not well-formed UTF-8 or holds a NUL. */
+ * is not well-formed UTF-8 or holds a NUL. One pass: what was written of a
+ * refused string is taken back. */
 static int jw_str(struct jw *w, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *s = (const unsigned char *)str;
-	/* validate first, so that nothing is written for a refused string */
-	for (size_t i = 0; i < n;) {
-		if (s[i] >= 0x80) {
-			size_t k = utf8_seq(s + i, n - i);
-			if (!k)
-				return GX_EINVAL;
-			i += k;
-		} else if (!s[i]) {
-			return GX_EINVAL;
-		} else {
-			i++;
-		}
-	}
+	size_t blen0 = w->b->len, n0 = w->n; /* to take a refused string back */
 	jw_put(w, "\"", 1);
 	size_t run = 0; /* start of the bytes not yet copied */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n;) {
 		unsigned c = s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			i++;
 			continue;
+		}
+		if (c >= 0x80) {
+			size_t k = utf8_seq(s + i, n - i);
+			if (!k)
+				goto refuse;
+			i += k;
+			continue;
+		}
+		if (!c)
+			goto refuse;
 		jw_put(w, s + run, i - run);
 		char esc[6] = {'\\', 0, '0', '0', 0, 0};
 		size_t elen = 2;
@@ -125,11 +125,22 @@ static int jw_str(struct jw *w, const char *str, size_t n)
 			elen = 6;
 		}
 		jw_put(w, esc, elen);
-		run = i + 1;
+		run = ++i;
 	}
 	jw_put(w, s + run, n - run);
 	jw_put(w, "\"", 1);
 	return 0;
+refuse:
+	if (w->b->len == blen0) {
+		w->n = n0; /* all of it still in the staging buffer */
+	} else {
+		/* flushed on the way: the buffer's bytes since then go too */
+		w->b->len = blen0 + n0;
+		if (w->b->data)
+			w->b->data[w->b->len] = '\0';
+		w->n = 0;
+	}
+	return GX_EINVAL;
 }
 
 static void jw_int(struct jw *w, int64_t v)
@@ -288,8 +299,15 @@ static struct plan *plan_get(const struct gx_entity *e, struct gx_stmt *st, bool
 		if (!p)
 			break;
 		if (p->e == e) {
-			if (plan_fits(p, e, st))
+			/* checked once per statement: its columns are those of its
+			 * SQL text, which does not change (17 column names a
+			 * request otherwise) */
+			if (gx_stmt_memo(st) == p)
 				return p;
+			if (plan_fits(p, e, st)) {
+				gx_stmt_set_memo(st, p);
+				return p;
+			}
 			i = PLAN_SLOTS; /* e's slot holds another statement's plan */
 			break;
 		}
@@ -307,6 +325,7 @@ static struct plan *plan_get(const struct gx_entity *e, struct gx_stmt *st, bool
 		if (!q) {
 			__atomic_store_n(&plans[i], p, __ATOMIC_RELEASE);
 			pthread_mutex_unlock(&plan_lock);
+			gx_stmt_set_memo(st, p);
 			return p;
 		}
 	}

@@ -35,8 +35,10 @@ struct gx_req {
 	bool cookie_auth;
 	char csrf[64];
 	char role[16];
-	/* route */
+	/* route: matched once, when the headers are in (route_status: 404 or
+	 * 405 when none matched) */
 	const struct gx_route *route;
+	int route_status;
 	const char *params[GX_MAX_PARAMS];
 	int nparams;
 	/* response */

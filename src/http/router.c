@@ -6,12 +6,17 @@
 
 #define GX_MAX_ROUTES 512
 static const struct gx_route *routes[GX_MAX_ROUTES];
+/* per route: the length of its pattern's text before the first "{" (or of
+ * all of it), compared at once before match() walks the rest */
+static size_t literal[GX_MAX_ROUTES];
 static int nroutes;
 
 void gx_routes_add(const struct gx_route *table, int n)
 {
-	for (int i = 0; i < n && nroutes < GX_MAX_ROUTES; i++)
+	for (int i = 0; i < n && nroutes < GX_MAX_ROUTES; i++) {
+		literal[nroutes] = strcspn(table[i].pattern, "{");
 		routes[nroutes++] = &table[i];
+	}
 }
 
 int gx_routes_all(const struct gx_route ***out)
@@ -58,8 +63,11 @@ const struct gx_route *gx_route_match(struct gx_req *r, int *status_out)
 	const char *m = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
 	/* routes of the method first: matching every pattern cost ~2.5k
 	 * instructions a request; the others only decide 405 against 404 */
+	size_t plen = strlen(r->path);
 	for (int i = 0; i < nroutes; i++) {
-		if (strcmp(routes[i]->method, m) != 0 || !match(routes[i]->pattern, r->path, NULL))
+		/* the literal part first: most routes differ there */
+		if (literal[i] > plen || memcmp(routes[i]->pattern, r->path, literal[i]) != 0 ||
+		    strcmp(routes[i]->method, m) != 0 || !match(routes[i]->pattern, r->path, NULL))
 			continue;
 		match(routes[i]->pattern, r->path, r);
 		return routes[i];

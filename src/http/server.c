@@ -35,20 +35,33 @@ void gx_reply_header(struct gx_req *r, const char *name, const char *value)
 	}
 }
 
+/* Security headers. Pages and assets of the web app get the full set. API
+ * answers (JSON, problem+json, CSV/XLSX downloads, 204s) are never rendered
+ * as a page that runs or embeds anything, so they get the headers that
+ * still mean something for them (OWASP's REST list: nosniff, no framing, no
+ * caching, a CSP that allows nothing, no referrer) and not the two that
+ * only govern a document's own scripts and windows (Cross-Origin-Opener-
+ * Policy, Permissions-Policy); the app's long CSP becomes a stricter short
+ * one. libmicrohttpd copies each header into three allocations per
+ * response, ~0.1 us a header. tests/api/getpath.test.mjs checks both sets. */
 static void add_common_headers(struct gx_req *r, struct MHD_Response *resp, bool api)
 {
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
-	MHD_add_response_header(resp, "Permissions-Policy", "camera=(), microphone=(), geolocation=(self)");
-	MHD_add_response_header(resp, "Content-Security-Policy",
-		"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-		"img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
-		"object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'");
-	MHD_add_response_header(resp, "X-Request-Id", r->request_id);
-	if (api)
+	if (api) {
+		MHD_add_response_header(resp, "Content-Security-Policy",
+					"default-src 'none'; frame-ancestors 'none'");
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
+	} else {
+		MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+		MHD_add_response_header(resp, "Permissions-Policy", "camera=(), microphone=(), geolocation=(self)");
+		MHD_add_response_header(resp, "Content-Security-Policy",
+			"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+			"img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+			"object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'");
+	}
+	MHD_add_response_header(resp, "X-Request-Id", r->request_id);
 	for (int i = 0; i < r->nout_headers; i++)
 		MHD_add_response_header(resp, r->out_headers[i][0], r->out_headers[i][1]);
 }
@@ -359,8 +372,8 @@ static void dispatch(struct gx_req *r)
 		return;
 	}
 	bool api = strncmp(r->path, "/api/", 5) == 0;
-	int status = 404;
-	const struct gx_route *rt = gx_route_match(r, &status);
+	int status = r->route_status;
+	const struct gx_route *rt = r->route;
 	if (!rt) {
 		if (!api && (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) &&
 		    strcmp(r->path, "/healthz") != 0 && strcmp(r->path, "/metrics") != 0) {
@@ -370,7 +383,6 @@ static void dispatch(struct gx_req *r)
 		gx_reply_problem(r, status, status == 405 ? "this method is not allowed here" : "no such resource", NULL);
 		return;
 	}
-	r->route = rt;
 	if (!(rt->flags & GX_ROUTE_PUBLIC)) {
 		int rc = gx_http_authenticate(r);
 		if (rc && rc != GX_EAUTH && rc != GX_ETHROTTLED) {
@@ -577,8 +589,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 		r->path = gx_arena_strdup(&r->arena, url);
 		/* the body limit: body_max, larger for a bulk route */
 		unsigned long long max = (unsigned long long)gx_srv->cfg.body_max;
-		int unused;
-		const struct gx_route *rt = gx_route_match(r, &unused);
+		r->route_status = 404;
+		const struct gx_route *rt = gx_route_match(r, &r->route_status);
+		r->route = rt; /* dispatch uses this match (and its params) */
 		if (rt && (rt->flags & GX_ROUTE_BULK)) {
 			max *= GX_BULK_BODY_FACTOR;
 			gx_buf_init(&r->body, (size_t)max);
@@ -677,6 +690,8 @@ int gx_server_run(struct gx_config *cfg, struct gx_store *store)
 	unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	if (threads < 1)
 		threads = 1;
+	/* readers keep their snapshot while nothing is committed (store.h) */
+	gx_store_hold_reads(store);
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -707,8 +722,10 @@ int gx_server_run(struct gx_config *cfg, struct gx_store *store)
 	/* the request log is written in batches from here on (log.h) */
 	if (gx_log_async_start())
 		gx_log_warn("request log: no writer thread; writing each line at once");
-	while (!stop_requested)
-		usleep(100 * 1000);
+	while (!stop_requested) {
+		usleep(GX_STORE_IDLE_MS * 1000);
+		gx_store_idle(store); /* idle readers' kept snapshots */
+	}
 	gx_log_info("shutting down");
 	MHD_stop_daemon(d);
 	gx_log_async_stop(); /* every request's line is out before we return */

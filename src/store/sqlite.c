@@ -4,9 +4,11 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "core/time.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +24,27 @@ struct sq_stmt {
 	char *sql;
 };
 
+/* The wal-index header (walformat.html, "The WAL-Index Header"): two copies
+ * of 48 bytes at the start of the -shm file, which every commit of any
+ * connection or process rewrites (the second copy first). */
+#define WALHDR 48
+#define WALHDR_WORDS (WALHDR / 8)
+#define WALHDR_ISINIT 12 /* the byte that says the header is initialised */
+
 struct sq_conn {
 	struct gx_conn base;
 	sqlite3 *db;
 	struct sq_stmt *cache[CACHE_SLOTS];
 	int ncached;
+	/* a reader's snapshot kept between borrows (see "kept snapshots") */
+	sqlite3_stmt *pin;               /* stepped once: keeps the read transaction open */
+	const volatile uint64_t *shm;   /* the wal-index header, as SQLite maps it */
+	uint64_t hdr[WALHDR_WORDS];     /* the header read just before the snapshot began */
+	int64_t held_ms;                /* since when the snapshot is kept; 0: none */
+	int no_hold;                    /* no wal-index to look at: never keep one */
 };
+
+static void hold_drop(struct sq_conn *c);
 
 static int map_rc(sqlite3 *db, int rc)
 {
@@ -120,13 +137,17 @@ static void sq_conn_close(struct gx_conn *gc)
 			free(c->cache[i]);
 		}
 	}
+	sqlite3_finalize(c->pin);
 	sqlite3_close(c->db);
 	free(c);
 }
 
 static int sq_exec(struct gx_conn *gc, const char *sql)
 {
-	return sq_exec_db(((struct sq_conn *)gc)->db, sql);
+	struct sq_conn *c = (struct sq_conn *)gc;
+	/* BEGIN, COMMIT, a PRAGMA: on the connection's own transaction state */
+	hold_drop(c);
+	return sq_exec_db(c->db, sql);
 }
 
 static const char *sq_errmsg(struct gx_conn *gc)
@@ -275,6 +296,115 @@ static void sq_reset(struct gx_stmt *g)
 	sqlite3_clear_bindings(ST(g));
 }
 
+/* ---- kept snapshots (gx_store_hold_reads) ------------------------------------------
+ * Each autocommit read takes a WAL read lock and drops it at the end: two
+ * fcntl calls on the -shm file, and the pool threads meet on SQLite's -shm
+ * mutex (1.8 fcntl and a futex wait per API request, ~15 % of its CPU). A
+ * reader that keeps its read transaction open between borrows takes none
+ * of that, and it may as long as its snapshot is the latest commit: at each
+ * borrow the wal-index header is compared with the copy read before the
+ * snapshot began. Every commit (this process's writer, another process
+ * such as `guanxi user add`) rewrites the header before it returns, so
+ * "unchanged" means nothing has been committed since the copy, and the
+ * snapshot, which began after it, is the latest; "changed" drops it and the
+ * borrow's first statement begins a new one. A commit that lands between
+ * the copy and the snapshot only costs a needless drop at the next borrow.
+ * The transaction is held by a statement left on its first row (a read
+ * transaction lasts while any statement is active), so the borrower's own
+ * statements and resets work as in autocommit mode; exec (BEGIN, COMMIT,
+ * PRAGMA) drops it first. gx_store_idle drops snapshots kept longer than
+ * GX_STORE_HOLD_MS by idle connections, which would hold checkpoints back. */
+
+/* Copies the header; false while a commit is rewriting it (the two copies
+ * differ) or before SQLite has initialised it. */
+static bool hdr_read(const volatile uint64_t *shm, uint64_t out[WALHDR_WORDS])
+{
+	uint64_t second[WALHDR_WORDS];
+	for (int i = 0; i < WALHDR_WORDS; i++)
+		out[i] = shm[i];
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (int i = 0; i < WALHDR_WORDS; i++)
+		second[i] = shm[WALHDR_WORDS + i];
+	return memcmp(out, second, WALHDR) == 0 && ((const unsigned char *)out)[WALHDR_ISINIT];
+}
+
+static void hold_drop(struct sq_conn *c)
+{
+	if (c->held_ms) {
+		sqlite3_reset(c->pin);
+		c->held_ms = 0;
+	}
+}
+
+/* Finds the wal-index SQLite has mapped for this connection (once): after a
+ * read in WAL mode the database file's xShmMap hands back region 0. */
+static int hold_setup(struct sq_conn *c)
+{
+	sqlite3_stmt *jm = NULL;
+	bool wal = false;
+	if (sqlite3_prepare_v2(c->db, "PRAGMA journal_mode", -1, &jm, NULL) == SQLITE_OK &&
+	    sqlite3_step(jm) == SQLITE_ROW)
+		wal = sqlite3_stricmp((const char *)sqlite3_column_text(jm, 0), "wal") == 0;
+	sqlite3_finalize(jm);
+	if (!wal)
+		return GX_EUNSUPPORTED;
+	if (!c->pin && sqlite3_prepare_v3(c->db, "SELECT 1 FROM sqlite_schema", -1,
+					  SQLITE_PREPARE_PERSISTENT, &c->pin, NULL) != SQLITE_OK)
+		return GX_EDB;
+	int rc = GX_EUNSUPPORTED;
+	if (sqlite3_step(c->pin) == SQLITE_ROW) {
+		sqlite3_file *f = NULL;
+		volatile void *region = NULL;
+		if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) == SQLITE_OK && f &&
+		    f->pMethods && f->pMethods->iVersion >= 2 && f->pMethods->xShmMap &&
+		    f->pMethods->xShmMap(f, 0, 32768, 0, &region) == SQLITE_OK && region) {
+			c->shm = (const volatile uint64_t *)region; /* page-aligned */
+			rc = 0;
+		}
+	}
+	sqlite3_reset(c->pin);
+	return rc;
+}
+
+static void sq_reader_take(struct gx_conn *gc)
+{
+	struct sq_conn *c = (struct sq_conn *)gc;
+	if (c->no_hold)
+		return;
+	uint64_t now[WALHDR_WORDS];
+	if (c->held_ms) {
+		if (hdr_read(c->shm, now) && memcmp(now, c->hdr, WALHDR) == 0)
+			return; /* nothing committed since: the kept snapshot is the latest */
+		hold_drop(c);
+		if (sqlite3_txn_state(c->db, NULL) != SQLITE_TXN_NONE)
+			return; /* a statement left active holds it: not ours to keep */
+	}
+	if (!c->shm && hold_setup(c)) {
+		c->no_hold = 1;
+		return;
+	}
+	/* the copy first, then the snapshot (see above) */
+	if (!hdr_read(c->shm, c->hdr))
+		return; /* a commit in progress: read in autocommit mode this time */
+	if (sqlite3_step(c->pin) != SQLITE_ROW) {
+		sqlite3_reset(c->pin);
+		return;
+	}
+	c->held_ms = gx_mono_ms();
+	if (!c->held_ms)
+		c->held_ms = 1;
+}
+
+static int64_t sq_reader_held(struct gx_conn *gc)
+{
+	return ((struct sq_conn *)gc)->held_ms;
+}
+
+static void sq_reader_drop(struct gx_conn *gc)
+{
+	hold_drop((struct sq_conn *)gc);
+}
+
 /* Copies src into dst page by page with the backup API, retrying while busy. */
 static int copy_db(sqlite3 *dst, sqlite3 *src)
 {
@@ -414,4 +544,7 @@ const struct gx_backend gx_sqlite_backend = {
 	.restore = sq_restore,
 	.check = sq_check,
 	.schema = sq_schema,
+	.reader_take = sq_reader_take,
+	.reader_held = sq_reader_held,
+	.reader_drop = sq_reader_drop,
 };

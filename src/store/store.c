@@ -186,7 +186,51 @@ int gx_store_reader(struct gx_store *s, struct gx_conn **out)
 {
 	if (s->replica[0] && replica_reader(s, out) == 0)
 		return 0;
-	return pool_take(s, 0, out);
+	int rc = pool_take(s, 0, out);
+	if (!rc && s->hold_reads)
+		s->be->reader_take(*out);
+	return rc;
+}
+
+void gx_store_hold_reads(struct gx_store *s)
+{
+	if (s->be->reader_take && !s->replica[0])
+		s->hold_reads = 1;
+}
+
+void gx_store_idle(struct gx_store *s)
+{
+	if (!s->hold_reads)
+		return;
+	int64_t now = gx_mono_ms();
+	struct gx_conn *stale = NULL;
+	/* take the stale ones out of the pool, drop outside the lock */
+	pthread_mutex_lock(&s->lock);
+	for (struct gx_conn **pp = &s->free_readers; *pp;) {
+		struct gx_conn *c = *pp;
+		int64_t since = s->be->reader_held(c);
+		if (since && now - since >= GX_STORE_HOLD_MS) {
+			*pp = c->next_free;
+			c->next_free = stale;
+			stale = c;
+		} else {
+			pp = &c->next_free;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (!stale)
+		return;
+	for (struct gx_conn *c = stale; c; c = c->next_free)
+		s->be->reader_drop(c);
+	pthread_mutex_lock(&s->lock);
+	while (stale) {
+		struct gx_conn *next = stale->next_free;
+		stale->next_free = s->free_readers;
+		s->free_readers = stale;
+		stale = next;
+	}
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
 }
 
 int gx_store_writer(struct gx_store *s, struct gx_conn **out)
@@ -296,6 +340,9 @@ int64_t gx_stmt_col_int64(struct gx_stmt *st, int i) { return BE(st)->col_int64(
 double gx_stmt_col_double(struct gx_stmt *st, int i) { return BE(st)->col_double(st, i); }
 const char *gx_stmt_col_text(struct gx_stmt *st, int i) { return BE(st)->col_text(st, i); }
 int64_t gx_stmt_changes(struct gx_stmt *st) { return BE(st)->changes(st); }
+const void *gx_stmt_memo(struct gx_stmt *st) { return st->memo; }
+void gx_stmt_set_memo(struct gx_stmt *st, const void *memo) { st->memo = memo; }
+
 void gx_stmt_reset(struct gx_stmt *st)
 {
 	if (!st)

@@ -38,6 +38,19 @@ const char *gx_store_backend(const struct gx_store *s);
  * process), else on the primary: a replica that is down or behind never
  * fails a read. */
 int gx_store_reader(struct gx_store *s, struct gx_conn **out);
+/* Lets reader connections keep their read snapshot from one borrow to the
+ * next while nothing has been committed since (SQLite: no WAL read lock to
+ * take and drop per read; a borrow still sees every commit made before it,
+ * by any connection or process). A no-op where the backend has no such
+ * thing. The caller then calls gx_store_idle every GX_STORE_IDLE_MS or so:
+ * a kept snapshot holds checkpoints back. Call before the readers are used
+ * from several threads (the server does at start). */
+void gx_store_hold_reads(struct gx_store *s);
+/* Drops the snapshots that free readers have kept longer than
+ * GX_STORE_HOLD_MS. */
+void gx_store_idle(struct gx_store *s);
+#define GX_STORE_IDLE_MS 100
+#define GX_STORE_HOLD_MS 500
 /* Borrows the single writer connection (waits while another thread holds it).
  * Reads through it see its own uncommitted writes. */
 int gx_store_writer(struct gx_store *s, struct gx_conn **out);
@@ -74,6 +87,11 @@ const char *gx_stmt_col_text(struct gx_stmt *st, int i);
 /* Rows changed by the last INSERT/UPDATE/DELETE on this statement. */
 int64_t gx_stmt_changes(struct gx_stmt *st);
 void gx_stmt_reset(struct gx_stmt *st);
+/* A pointer the caller may keep with a statement, e.g. what it has checked
+ * about its columns once (entity/rowjson.c): NULL until set, and NULL again
+ * in the statement the cache gives after it has dropped this one. */
+const void *gx_stmt_memo(struct gx_stmt *st);
+void gx_stmt_set_memo(struct gx_stmt *st, const void *memo);
 
 /* Online, consistent copy of the whole database to path (SQLite backup API),
  * safe while the server runs. */

@@ -42,6 +42,14 @@ struct gx_backend {
 	/* The writer's WAL position after its writes, or a replica's replayed
 	 * position (0 when unknown: not a standby) */
 	int (*wal_pos)(struct gx_conn *c, uint64_t *pos);
+	/* readers that keep their snapshot between borrows (gx_store_hold_reads;
+	 * NULL when the backend does not): reader_take runs at each borrow and
+	 * drops a kept snapshot that is no longer the latest commit;
+	 * reader_held says since when (monotonic ms, 0: none) a free connection
+	 * keeps one, reader_drop drops it */
+	void (*reader_take)(struct gx_conn *c);
+	int64_t (*reader_held)(struct gx_conn *c);
+	void (*reader_drop)(struct gx_conn *c);
 };
 
 /* Every backend's connection starts with this header. */
@@ -60,6 +68,7 @@ struct gx_conn {
 struct gx_stmt {
 	struct gx_conn *conn;
 	int active; /* stepped since last reset */
+	const void *memo; /* gx_stmt_memo; NULL in a new statement (calloc) */
 };
 
 struct gx_store {
@@ -69,6 +78,7 @@ struct gx_store {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct gx_conn *free_readers;
+	int hold_reads; /* gx_store_hold_reads: set before the readers are used */
 	struct gx_conn *writer;
 	pthread_mutex_t writer_lock;
 	int nreaders;

@@ -4,7 +4,7 @@
 // the time the server has stopped on SIGTERM.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Guanxi, assertProblem } from './harness.mjs';
+import { Guanxi, assertProblem, sqlite } from './harness.mjs';
 
 const gx = new Guanxi({ users: [{ name: 'sam', role: 'sales' }] });
 let A;
@@ -63,6 +63,53 @@ test('GET /users/{id}: missing, deleted, unauthenticated, another role', async (
   const r = await gx.get(`/api/v1/users/${A.user.id}`, { token: S.token });
   assert.equal(r.status, 200, r.text); // sales may read users
   assert.deepEqual(Object.keys(r.json), USER_KEYS);
+});
+
+test('security headers: API answers get the set for data, pages the full set', async () => {
+  const r = await gx.get(`/api/v1/users/${A.user.id}`, { token: A.token });
+  assert.equal(r.status, 200, r.text);
+  const missing = await gx.get('/api/v1/users/999999999', { token: A.token });
+  assert.equal(missing.status, 404);
+  for (const a of [r, missing]) {
+    assert.equal(a.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(a.headers.get('x-frame-options'), 'DENY');
+    assert.equal(a.headers.get('referrer-policy'), 'no-referrer');
+    assert.equal(a.headers.get('cache-control'), 'no-store');
+    // nothing may run, load or frame it
+    assert.equal(a.headers.get('content-security-policy'), "default-src 'none'; frame-ancestors 'none'");
+  }
+  const page = await gx.get('/');
+  assert.equal(page.status, 200);
+  assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(page.headers.get('x-frame-options'), 'DENY');
+  assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
+  assert.equal(page.headers.get('cross-origin-opener-policy'), 'same-origin');
+  assert.match(page.headers.get('permissions-policy') || '', /camera=\(\)/);
+  assert.match(page.headers.get('content-security-policy') || '', /script-src 'self'.*frame-ancestors 'none'/);
+});
+
+test('a read sees what another process committed just before (no reader keeps a stale snapshot)', async () => {
+  const made = await gx.post('/api/v1/users', { username: 'extwrite', display_name: 'v0', role: 'sales',
+    password: 'User-pass-2026!' }, { token: A.token });
+  assert.equal(made.status, 201, made.text);
+  const url = `/api/v1/users/${made.json.id}`;
+  // other requests keep the pool's readers busy, each keeping a fresh snapshot
+  let stop = false;
+  const load = (async () => { while (!stop) await gx.get(url, { token: A.token }); })();
+  try {
+    for (let v = 1; v <= 5; v++) {
+      assert.equal((await gx.get(url, { token: A.token })).status, 200);
+      await sqlite(gx.db, `UPDATE users SET display_name = 'v${v}' WHERE id = ${made.json.id}`);
+      for (let i = 0; i < 3; i++) {
+        const r = await gx.get(url, { token: A.token });
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.json.display_name, `v${v}`, `read ${i} after the update to v${v}`);
+      }
+    }
+  } finally {
+    stop = true;
+    await load;
+  }
 });
 
 test('every request has its log line once the server stops on SIGTERM', async () => {

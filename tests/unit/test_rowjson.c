@@ -83,6 +83,18 @@ GX_TEST(rowjson_invalid_utf8_is_refused_never_emitted)
 		ASSERT_TRUE(!check_str(bad[i], strlen(bad[i])));
 	/* a NUL inside is refused too (jansson's json_string stops at it) */
 	ASSERT_TRUE(!check_str("a\0b", 3));
+	/* refused after more than the 4 KB staged before a flush: what was
+	 * already written is taken back, and a valid one as long is written */
+	static char big[10000];
+	const size_t lens[] = {1, 4094, 4095, 4096, 4097, 8200, 9999};
+	for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+		size_t n = lens[k];
+		memset(big, 'a', n);
+		big[n / 2] = '"'; /* an escape on the way */
+		ASSERT_TRUE(check_str(big, n));
+		big[n - 1] = (char)0xFF;
+		ASSERT_TRUE(!check_str(big, n));
+	}
 }
 
 GX_TEST(rowjson_random_bytes_agree_with_jansson)
