@@ -1,7 +1,8 @@
-/* test_pinyin.c — the per-code-point cache of ICU's pinyin readings gives
- * the same readings, byte for byte, as asking ICU each time. */
+/* test_pinyin.c — the caches of src/text give what they cache, byte for
+ * byte: ICU's pinyin reading per code point, and a worker's recent folds. */
 #include "gx_test.h"
 
+#include "core/err.h"
 #include "text/searchkey.h"
 #include "text/text_impl.h"
 
@@ -122,5 +123,49 @@ GX_TEST(pinyin_cache_threads)
 		pthread_join(t[i], NULL);
 		ASSERT_EQ_INT(f[i].bad, 0);
 	}
+	done();
+}
+
+/* The fold memo: texts folded again (hits), after other texts pushed them
+ * out (misses) and from several workers at once give the same bytes as the
+ * first fold; texts over the memo's size are folded each time. */
+GX_TEST(text_fold_memo)
+{
+	static const char *const texts[] = {"上海華聯電子科技有限公司", "José GARCÍA", "重慶　百貨", "ＡＢＣ-01",
+					    "欧阳娜娜", "Ærøskøbing", "張三 zs", "  台北  新竹  "};
+	enum { N = sizeof texts / sizeof texts[0] };
+	char first[N][512];
+	for (int i = 0; i < N; i++)
+		ASSERT_EQ_INT(gx_text_fold(texts[i], first[i], sizeof first[i], NULL), 0);
+	ASSERT_EQ_STR(first[0], "上海华联电子科技有限公司");
+	ASSERT_EQ_STR(first[1], "jose garcia");
+	ASSERT_EQ_STR(first[2], "重庆 百货");
+	ASSERT_EQ_STR(first[7], "台北 新竹");
+	for (int round = 0; round < 3; round++) {
+		for (int k = 0; k < 3 * N; k++) {
+			int i = (k * 5 + round) % N; /* repeats and evictions */
+			char again[512];
+			size_t len = 0;
+			ASSERT_EQ_INT(gx_text_fold(texts[i], again, sizeof again, &len), 0);
+			ASSERT_EQ_STR(again, first[i]);
+			ASSERT_EQ_INT(len, strlen(first[i]));
+			char small[4];
+			ASSERT_EQ_INT(gx_text_fold(texts[i], small, sizeof small, NULL), GX_ETOOBIG);
+		}
+	}
+	/* a long text (past the memo) folds the same each time */
+	char *big = malloc(4000), a[4096], b[4096];
+	ASSERT_TRUE(big != NULL);
+	size_t n = 0;
+	while (n + 3 < 3900) {
+		memcpy(big + n, "華", 3);
+		n += 3;
+	}
+	big[n] = '\0';
+	ASSERT_EQ_INT(gx_text_fold(big, a, sizeof a, NULL), 0);
+	ASSERT_EQ_INT(gx_text_fold(big, b, sizeof b, NULL), 0);
+	ASSERT_EQ_STR(a, b);
+	ASSERT_TRUE(strncmp(a, "华华", 6) == 0);
+	free(big);
 	done();
 }
