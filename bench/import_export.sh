@@ -12,15 +12,27 @@
 # Environment: GX_BENCH_ROWS (rows imported), GX_BENCH_EXPORT_ROWS (rows
 # exported, default GX_BENCH_ROWS: when larger, the export database is made
 # with `guanxi import --all` of a generated dump, which takes a minute where
-# an engine import of a million customers takes about an hour on 2 cores),
+# an engine import of a million customers takes about an hour on 2 cores;
+# when smaller, the import's database is exported whole and the report says
+# how many rows that is),
 # GX_BENCH_DUPLICATES (report|create, default report: the API's duplicate
-# check on every row), GX_BENCH_KEEP=1 keeps the temp dir, GX_BENCH_EXCLUDE
-# as for scripts/bench.sh. Timings are reported, never judged pass/fail.
+# check on every row), GX_BENCH_EXPORT_DB=FILE exports an existing SQLite
+# database instead (GX_BENCH_EXPORT_TENANT=SLUG when it has several tenants;
+# it must be at this binary's schema version: the CLI migrates what it
+# opens, so an older database is refused rather than written to; the export
+# only reads, though SQLite may checkpoint its WAL when the last connection
+# closes), GX_BENCH_KEEP=1 keeps the temp dir, GX_BENCH_EXCLUDE as for
+# scripts/bench.sh. Timings are reported, never judged pass/fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 ROWS=${GX_BENCH_ROWS:-1000000}
 XROWS=${GX_BENCH_EXPORT_ROWS:-$ROWS}
+XDB_GIVEN=${GX_BENCH_EXPORT_DB:-}
+if [ -n "$XDB_GIVEN" ]; then
+	[ -f "$XDB_GIVEN" ] || { echo "bench: GX_BENCH_EXPORT_DB: no file $XDB_GIVEN" >&2; exit 2; }
+	XROWS=$ROWS # the file to generate: only the import's rows
+fi
 DUPS=${GX_BENCH_DUPLICATES:-report}
 for v in "$ROWS" "$XROWS"; do
 	case $v in '' | *[!0-9]*) echo "bench: GX_BENCH_ROWS and GX_BENCH_EXPORT_ROWS are whole numbers" >&2; exit 2 ;; esac
@@ -77,7 +89,13 @@ TERMS=$(sqlite3 "$TMP/gx.db" 'SELECT count(*) FROM search_terms')
 
 # ---- exports ------------------------------------------------------------------------------------
 XDB=$TMP/gx.db
-if [ "$XROWS" -gt "$ROWS" ]; then
+if [ -n "$XDB_GIVEN" ]; then
+	# never migrate someone's database: the same schema version as this binary, or nothing
+	want=$(sqlite3 "$TMP/gx.db" 'SELECT max(version) FROM schema_migrations')
+	have=$(sqlite3 -readonly "$XDB_GIVEN" 'SELECT max(version) FROM schema_migrations' 2>/dev/null || echo "?")
+	[ "$have" = "$want" ] || die "$XDB_GIVEN is at schema version $have, this binary at $want: exporting would migrate it (make one with bench/gen_customers.sh db N FILE)"
+	XDB=$XDB_GIVEN
+elif [ "$XROWS" -gt "$ROWS" ]; then
 	# a database of XROWS customers through the exit door: a generated
 	# export --all directory loaded by import --all (bench/gen_customers.sh)
 	echo "bench: making a database of $XROWS customers with import --all"
@@ -85,24 +103,28 @@ if [ "$XROWS" -gt "$ROWS" ]; then
 	XDB=$TMP/export.db
 	GX_BENCH_BIN=$GX bench/gen_customers.sh db "$XROWS" "$XDB" >/dev/null || die "bench/gen_customers.sh db"
 fi
+# the rows the exports write (the import's database holds what the import created)
+XROWS=$(sqlite3 -readonly "$XDB" "SELECT count(*) FROM customers WHERE deleted_at IS NULL${GX_BENCH_EXPORT_TENANT:+ AND tenant_id = (SELECT id FROM tenants WHERE slug = '$GX_BENCH_EXPORT_TENANT')}")
+echo "bench: exporting $XROWS customers of $XDB"
 run_export() {
 	local out=$1
 	local t0 t1
 	t0=$(date +%s.%N)
-	/usr/bin/time -v -o "$TMP/export.time" "$GX" export customers "$TMP/$out" --db "$XDB" --lang zh-CN \
+	/usr/bin/time -v -o "$TMP/export.time" "$GX" export customers "$TMP/$out" --db "$XDB" --lang zh-CN ${GX_BENCH_EXPORT_TENANT:+--tenant "$GX_BENCH_EXPORT_TENANT"} \
 		2>"$TMP/export.err" || { cat "$TMP/export.err" >&2; die "guanxi export $out"; }
 	t1=$(date +%s.%N)
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
-	echo " $(awk '/Maximum resident/ { print $NF }' "$TMP/export.time") $(wc -c <"$TMP/$out")"
+	echo " $(awk '/Maximum resident/ { print $NF }' "$TMP/export.time") $(wc -c <"$TMP/$out") $(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$TMP/export.time")"
 }
-read -r CSV_S CSV_RSS CSV_BYTES < <(run_export out.csv)
+read -r CSV_S CSV_RSS CSV_BYTES CSV_CPU < <(run_export out.csv)
 CSV_ROWS=$(($(sqlite3 "$TMP/bare.db" ".mode csv" ".import $TMP/out.csv re" "SELECT count(*) FROM re")))
-read -r XLSX_S XLSX_RSS XLSX_BYTES < <(run_export out.xlsx)
+read -r XLSX_S XLSX_RSS XLSX_BYTES XLSX_CPU < <(run_export out.xlsx)
+XLOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- report -------------------------------------------------------------------------------------
 awk -v rows="$ROWS" -v bytes="$BYTES" -v base="$BASE" -v imp="$IMP" -v icpu="$IMP_CPU" -v bcpu="$BASE_CPU" -v load="$LOAD" -v irss="$IMP_RSS" -v dbmb="$DB_MB" -v terms="$TERMS" \
 	-v cs="$CSV_S" -v crss="$CSV_RSS" -v cb="$CSV_BYTES" -v crows="$CSV_ROWS" -v xs="$XLSX_S" -v xrss="$XLSX_RSS" -v xb="$XLSX_BYTES" \
-	-v dups="$DUPS" -v xrows="$XROWS" '
+	-v dups="$DUPS" -v xrows="$XROWS" -v ccpu="$CSV_CPU" -v xcpu="$XLSX_CPU" -v xload="$XLOAD" '
 function verdict(ok) { return ok ? "ok" : "MISSED" }
 BEGIN {
 	r = (base > 0) ? imp / base : 0
@@ -114,7 +136,7 @@ BEGIN {
 	if (bcpu > 0)
 		printf "%-44s %11.1fx   (CPU seconds: %.2f / %.2f)\n", "ratio of CPU seconds", icpu / bcpu, icpu, bcpu
 	printf "%-44s %9d MB, %d search terms (%.0f per customer)\n", "database after the import", dbmb, terms, terms / rows
-	printf "\n%-44s %12s %14s %12s\n", "export of " xrows " customers", "seconds", "rows/s", "peak RSS"
-	printf "%-44s %12.2f %14.0f %9.1f MB   target < 100 MB  %s   (%d MB, %d records read back)\n", "CSV", cs, xrows / cs, crss / 1024, verdict(crss / 1024 < 100), cb / 1048576, crows
-	printf "%-44s %12.2f %14.0f %9.1f MB   target < 100 MB  %s   (%d MB)\n", "XLSX", xs, xrows / xs, xrss / 1024, verdict(xrss / 1024 < 100), xb / 1048576
+	printf "\n%-44s %12s %14s %12s   (load average %s)\n", "export of " xrows " customers", "seconds", "rows/s", "peak RSS", xload
+	printf "%-44s %12.2f %14.0f %9.1f MB   target < 100 MB  %s   (%d MB, %d records read back; %.2f CPU s)\n", "CSV", cs, xrows / cs, crss / 1024, verdict(crss / 1024 < 100), cb / 1048576, crows, ccpu
+	printf "%-44s %12.2f %14.0f %9.1f MB   target < 100 MB  %s   (%d MB; %.2f CPU s)\n", "XLSX", xs, xrows / xs, xrss / 1024, verdict(xrss / 1024 < 100), xb / 1048576, xcpu
 }'

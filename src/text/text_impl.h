@@ -68,9 +68,22 @@ struct gx_py_char {
 int gx_pinyin_readings(struct gx_text_worker *w, const uint32_t *cps,
 		       size_t n, bool surname, struct gx_py_char *out);
 
+/* gx_pinyin_readings asking ICU for every character: the reference the
+ * unit tests compare the cached readings with. */
+int gx_pinyin_readings_uncached(struct gx_text_worker *w, const uint32_t *cps,
+				size_t n, bool surname, struct gx_py_char *out);
+
 /* ICU's default toneless reading of one character into out (GX_PY_SYL_MAX
  * bytes); 0 with out[0] == '\0' when there is none. GX_EIO if Han-Latin
- * cannot be opened. */
+ * cannot be opened. (fold.c) */
 int gx_pinyin_icu(struct gx_text_worker *w, uint32_t cp, char *out);
+
+/* gx_pinyin_icu through a process-wide table of the CJK ideograph blocks:
+ * ICU is asked once per code point (pinyin.c). Thread-safe, lock-free. */
+int gx_pinyin_icu_cached(struct gx_text_worker *w, uint32_t cp, char *out);
+
+/* The code point ranges gx_pinyin_icu_cached keeps, for the unit tests:
+ * fills lo[i], hi[i] (inclusive) for i < max and returns their count. */
+int gx_pinyin_cached_blocks(uint32_t *lo, uint32_t *hi, int max);
 
 #endif
