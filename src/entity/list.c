@@ -493,6 +493,14 @@ static json_t *rank_items(const struct gx_entity *e, const struct gx_list_query 
 #define GX_SEARCH_TERMS 64
 #define GX_SEARCH_STEP 64
 #define GX_SEARCH_SCAN 20000
+/* After GX_SEARCH_ESCALATE batches that left the window short (two broad
+ * conditions whose matches rarely meet: `john smith`), each broad condition
+ * with at most GX_SEARCH_WHOLE rows is read whole once and checked in memory,
+ * and a merged driving condition whose terms the merge all holds is read
+ * whole too, from below the last candidate on: the same candidates in the
+ * same order, with a few range reads instead of a statement per 64. */
+#define GX_SEARCH_ESCALATE 4
+#define GX_SEARCH_WHOLE 30000
 
 struct idset {
 	int64_t *v;
@@ -562,21 +570,27 @@ static int cond_count(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_ent
 	return rc < 0 ? rc : 0;
 }
 
-/* Every record id of a condition (it has at most GX_SEARCH_CAP rows), newest first. */
+/* Every record id of a condition, newest first, when it has at most max
+ * rows; else out is left empty and *whole false. */
 static int cond_read(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, const struct gx_sk_cond *cd,
-		     struct idset *out)
+		     size_t max, struct idset *out, bool *whole)
 {
 	struct gx_stmt *st;
 	int rc = gx_conn_prepare(c, "SELECT record_id FROM search_terms WHERE tenant_id = ? AND entity = ? "
-				    "AND term >= ? AND term < ?", &st);
+				    "AND term >= ? AND term < ? LIMIT ?", &st);
 	if (rc)
 		return rc;
 	cond_bind(ctx, e, st, cd);
+	gx_stmt_bind_int64(st, 5, (int64_t)max + 1);
+	out->n = 0;
 	while (!rc && (rc = gx_stmt_step(st)) == GX_ROW)
 		rc = idset_add(out, gx_stmt_col_int64(st, 0));
 	gx_stmt_reset(st);
 	if (rc < 0)
 		return rc;
+	*whole = out->n <= max;
+	if (!*whole)
+		out->n = 0;
 	idset_sort(out);
 	return 0;
 }
@@ -839,17 +853,48 @@ static int ranked_search(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_
 	rc = fetch_sql(ctx, e, q, &wf, &sql);
 	struct idset small[GX_SK_QUERY_MAX] = {0}, cand = {0}, pass = {0}, part = {0};
 	struct merge *m = NULL;
+	bool whole[GX_SK_QUERY_MAX] = {0}; /* small[i] holds every id of condition i */
 	for (int i = 0; !rc && i < p->n; i++)
 		if (count[i] <= GX_SEARCH_CAP)
-			rc = cond_read(ctx, c, e, &p->cond[i], &small[i]);
+			rc = cond_read(ctx, c, e, &p->cond[i], GX_SEARCH_CAP, &small[i], &whole[i]);
 	if (!rc && count[d] > GX_SEARCH_CAP) {
 		m = calloc(1, sizeof *m);
 		rc = m ? cond_terms(ctx, c, e, &p->cond[d], m->term, &m->n) : GX_ENOMEM;
 		for (int i = 0; m && i < m->n; i++)
 			m->below[i] = INT64_MAX;
 	}
-	size_t want = GX_RANK_WINDOW, seen = 0, pos = 0;
+	size_t want = GX_RANK_WINDOW, seen = 0, pos = 0, batches = 0;
+	int64_t last = INT64_MAX; /* the last candidate taken */
 	while (!rc && json_array_size(items) < want && seen < GX_SEARCH_SCAN) {
+		if (batches == GX_SEARCH_ESCALATE) {
+			for (int j = 0; !rc && j < p->n; j++)
+				if (j != d && !whole[j])
+					rc = cond_read(ctx, c, e, &p->cond[j], GX_SEARCH_WHOLE, &small[j], &whole[j]);
+			if (!rc && m && m->n < GX_SEARCH_TERMS) {
+				/* the merge holds every term: the whole read is the same set */
+				struct idset rest = {0};
+				bool all = false;
+				rc = cond_read(ctx, c, e, &p->cond[d], GX_SEARCH_WHOLE, &rest, &all);
+				if (!rc && all) {
+					size_t o = 0;
+					for (size_t i = 0; i < rest.n; i++)
+						if (rest.v[i] < last)
+							rest.v[o++] = rest.v[i];
+					rest.n = o;
+					free(cand.v);
+					cand = rest;
+					rest = (struct idset){0};
+					pos = 0;
+					free(m);
+					m = NULL;
+					if (cand.n == 0)
+						break;
+				}
+				free(rest.v);
+			}
+			if (rc)
+				break;
+		}
 		/* the next candidates of the driving condition, newest first */
 		if (m) {
 			if (pos == cand.n) {
@@ -877,11 +922,13 @@ static int ranked_search(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_
 			rc = idset_add(&pass, cand.v[pos + i]);
 		pos += n;
 		seen += n;
+		batches++;
+		last = cand.v[pos - 1];
 		/* the other conditions */
 		for (int j = 0; !rc && pass.n && j < p->n; j++) {
 			if (j == d)
 				continue;
-			if (count[j] <= GX_SEARCH_CAP) {
+			if (whole[j]) {
 				size_t o = 0;
 				for (size_t i = 0; i < pass.n; i++)
 					if (idset_has(&small[j], pass.v[i]))
