@@ -14,6 +14,10 @@
 #   GX_BENCH_BIN    the guanxi binary (default build/release/guanxi, built if missing)
 #   GX_GEN_KEEP     keep the dump directory here (for a look at the rows)
 #   GX_GEN_NO_INDEX skip the reindex (search then finds nothing)
+#   GX_GEN_REINDEX_BATCH customers per reindex transaction (250000): the
+#                   terms of a chunk are written sorted at its end, and each
+#                   chunk rewrites most of the term index's pages, so few
+#                   large chunks are fastest (about 5 KB of memory a customer)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -170,7 +174,7 @@ echo "gen_crm: loaded $ROWS rows in $(($(date +%s) - t1)) s"
 "$GX" user add admin --role admin --tenant bench --password "$PW" --db "$OUT" >/dev/null || die "guanxi user add"
 if [ -z "${GX_GEN_NO_INDEX:-}" ]; then
 	t1=$(date +%s)
-	"$GX" reindex all --tenant bench --db "$OUT" >"$TMP/reindex.out" || die "guanxi reindex"
+	"$GX" reindex all --tenant bench --batch "${GX_GEN_REINDEX_BATCH:-250000}" --db "$OUT" >"$TMP/reindex.out" || die "guanxi reindex"
 	echo "gen_crm: reindexed in $(($(date +%s) - t1)) s"
 fi
 echo "gen_crm: $OUT: $N customers, $NCONT contacts, $NACT activities in tenant bench; users admin, sales01..sales50"

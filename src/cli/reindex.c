@@ -10,6 +10,7 @@
 #include "core/time.h"
 #include "crm/customer.h"
 #include "crm/user.h"
+#include "entity/search.h"
 #include "store/store.h"
 #include "text/searchkey.h"
 
@@ -18,7 +19,7 @@
 #include <string.h>
 
 #define REINDEX_BATCH 1000
-#define REINDEX_BATCH_MAX 100000
+#define REINDEX_BATCH_MAX 1000000
 
 /* What one target walks: the ids of the customers whose terms hold it. A
  * contact's texts are indexed under its customer, so "contacts" walks the
@@ -69,6 +70,15 @@ static int reindex_chunk(struct gx_store *s, const struct target *t, int64_t tid
 	if (!strcmp(gx_store_backend(s), "sqlite"))
 		gx_conn_exec(c, "PRAGMA cache_size=-1000000; PRAGMA mmap_size=68719476736");
 	rc = ids ? gx_conn_begin(c) : GX_ENOMEM;
+	/* the chunk's new terms are written at its end, sorted in key order,
+	 * as an import writes them: a term row goes to a random place of the
+	 * term index, and one insert at a time dirties about one page per
+	 * row, written again at every commit */
+	bool bulk = false;
+	if (!rc) {
+		rc = gx_search_bulk_begin(c);
+		bulk = !rc;
+	}
 	struct gx_stmt *st = NULL;
 	if (!rc)
 		rc = gx_conn_prepare(c, t->next_sql, &st);
@@ -87,6 +97,12 @@ static int reindex_chunk(struct gx_store *s, const struct target *t, int64_t tid
 		if (rc)
 			fprintf(stderr, "guanxi: reindex: customer %lld: %s (%s)\n", (long long)ids[i], gx_strerror(rc),
 				gx_conn_errmsg(c));
+	}
+	if (bulk) {
+		int frc = gx_search_bulk_end(c, !rc);
+		if (frc && !rc)
+			fprintf(stderr, "guanxi: reindex: writing the terms: %s (%s)\n", gx_strerror(frc), gx_conn_errmsg(c));
+		rc = rc ? rc : frc;
 	}
 	if (!rc)
 		rc = gx_conn_commit(c);

@@ -460,33 +460,47 @@ static int reindex_customer(struct gx_ctx *ctx, struct gx_conn *c, int64_t id)
  * sort key, duplicate keys) and its search terms (`guanxi reindex`). */
 int gx_customer_reindex(struct gx_ctx *ctx, struct gx_conn *c, int64_t id)
 {
+	static const char *const keys[] = {"name_sort", "name_key", "phone_key", "email_key"};
 	struct gx_stmt *st;
-	int rc = gx_conn_prepare(c, "SELECT name, phone, mobile, email FROM customers WHERE tenant_id = ? AND id = ?", &st);
+	int rc = gx_conn_prepare(c, "SELECT name, phone, mobile, email, name_sort, name_key, phone_key, email_key "
+				    "FROM customers WHERE tenant_id = ? AND id = ?", &st);
 	if (rc)
 		return rc;
 	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
 	gx_stmt_bind_int64(st, 2, id);
-	json_t *v = NULL;
+	json_t *v = NULL, *had = NULL;
 	rc = gx_stmt_step(st);
 	if (rc == GX_ROW) {
 		v = json_object();
+		had = json_object();
 		static const char *const cols[] = {"name", "phone", "mobile", "email"};
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 4; i++) {
 			json_object_set_new(v, cols[i], gx_stmt_col_type(st, i) == GX_COL_NULL ? json_null()
 								 : json_string(gx_stmt_col_text(st, i)));
+			json_object_set_new(had, keys[i], gx_stmt_col_type(st, 4 + i) == GX_COL_NULL
+								  ? json_null() : json_string(gx_stmt_col_text(st, 4 + i)));
+		}
 		rc = 0;
 	}
 	gx_stmt_reset(st);
 	if (rc < 0 || !v) {
 		json_decref(v);
+		json_decref(had);
 		return rc < 0 ? rc : gx_search_remove(ctx, c, "customers", id);
 	}
 	rc = set_keys(v, NULL);
-	if (!rc)
+	/* keys as they were (a second run, most of a run after an upgrade
+	 * that changed only some): no write, no index entries moved */
+	bool same = true;
+	for (int i = 0; !rc && i < 4; i++) {
+		const char *a = json_string_value(json_object_get(v, keys[i]));
+		const char *b = json_string_value(json_object_get(had, keys[i]));
+		same = same && (a && b ? strcmp(a, b) == 0 : a == b);
+	}
+	if (!rc && !same)
 		rc = gx_conn_prepare(c, "UPDATE customers SET name_sort = ?, name_key = ?, phone_key = ?, email_key = ? "
 					"WHERE tenant_id = ? AND id = ?", &st);
-	if (!rc) {
-		static const char *const keys[] = {"name_sort", "name_key", "phone_key", "email_key"};
+	if (!rc && !same) {
 		for (int i = 0; i < 4; i++)
 			gx_stmt_bind_str(st, i + 1, json_string_value(json_object_get(v, keys[i])));
 		gx_stmt_bind_int64(st, 5, ctx->tenant_id);
@@ -496,6 +510,7 @@ int gx_customer_reindex(struct gx_ctx *ctx, struct gx_conn *c, int64_t id)
 		rc = rc < 0 ? rc : 0;
 	}
 	json_decref(v);
+	json_decref(had);
 	return rc ? rc : reindex_customer(ctx, c, id);
 }
 

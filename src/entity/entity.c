@@ -289,13 +289,33 @@ int gx_entity_validate(const struct gx_entity *e, const json_t *input, bool is_c
 
 /* ---- rows <-> JSON ----------------------------------------------------------- */
 
+/* The field of a column. The columns mostly come in the entity's field
+ * order (select_list), so the field after the previous match is tried
+ * first: a lookup by name among ~60 fields for every column of every row
+ * was a tenth of a search request's CPU. */
+static const struct gx_field *column_field(const struct gx_entity *e, int *next, const char *name)
+{
+	int i = *next;
+	while (i < e->nfields && (e->fields[i].flags & (GX_FF_HIDDEN | GX_FF_VIRTUAL)))
+		i++;
+	if (i < e->nfields && strcmp(e->fields[i].name, name) == 0) {
+		*next = i + 1;
+		return &e->fields[i];
+	}
+	const struct gx_field *f = gx_entity_field(e, name);
+	for (int k = 0; f && k < e->nfields; k++)
+		if (&e->fields[k] == f)
+			*next = k + 1;
+	return f;
+}
+
 json_t *gx_entity_row_json(const struct gx_entity *e, struct gx_stmt *st)
 {
 	json_t *o = json_object();
-	int n = gx_stmt_columns(st);
+	int n = gx_stmt_columns(st), next = 0;
 	for (int i = 0; i < n; i++) {
 		const char *name = gx_stmt_col_name(st, i);
-		const struct gx_field *f = e ? gx_entity_field(e, name) : NULL;
+		const struct gx_field *f = e ? column_field(e, &next, name) : NULL;
 		if (f && (f->flags & GX_FF_HIDDEN))
 			continue;
 		json_t *v;

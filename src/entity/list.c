@@ -467,54 +467,6 @@ static json_t *rank_items(const struct gx_entity *e, const struct gx_list_query 
 	return out;
 }
 
-/* Adds to items (once) the visible records with a term equal to the whole
- * folded query, so an exact hit is ranked even when older than the window. */
-static int add_exact_matches(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
-			     const struct gx_list_query *q, json_t *items)
-{
-	char folded[GX_SK_TERM_MAX * 4];
-	if (gx_text_fold(q->q, folded, sizeof folded, NULL) || !*folded || strlen(folded) > GX_SK_TERM_MAX)
-		return 0;
-	struct gx_stmt *st;
-	int rc = gx_conn_prepare(c, "SELECT record_id FROM search_terms WHERE tenant_id = ? AND entity = ? "
-				    "AND term = ? LIMIT ?", &st);
-	if (rc)
-		return rc;
-	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
-	gx_stmt_bind_str(st, 2, e->name);
-	gx_stmt_bind_str(st, 3, folded);
-	gx_stmt_bind_int64(st, 4, GX_RANK_EXACT);
-	int64_t ids[GX_RANK_EXACT];
-	int n = 0;
-	while (n < GX_RANK_EXACT && (rc = gx_stmt_step(st)) == GX_ROW)
-		ids[n++] = gx_stmt_col_int64(st, 0);
-	gx_stmt_reset(st);
-	if (rc < 0)
-		return rc;
-	for (int i = 0; i < n; i++) {
-		bool have = false;
-		size_t j;
-		json_t *it;
-		json_array_foreach(items, j, it)
-			have = have || json_integer_value(json_object_get(it, "id")) == ids[i];
-		if (have)
-			continue;
-		json_t *rec = NULL;
-		/* through the entity's visibility and the list's filters are not
-		 * re-applied: only an exact search hit the caller may see */
-		rc = gx_entity_get_conn(ctx, c, e, ids[i], false, &rec);
-		if (rc == GX_ENOTFOUND) {
-			rc = 0;
-			continue;
-		}
-		if (rc)
-			return rc;
-		json_object_del(rec, "custom"); /* loaded again with the others */
-		json_array_append_new(items, rec);
-	}
-	return 0;
-}
-
 /* ---- the ranked search: the newest matches, without materialising every one --------------
  *
  * A search answers the newest GX_RANK_WINDOW visible records that satisfy
@@ -541,6 +493,14 @@ static int add_exact_matches(struct gx_ctx *ctx, struct gx_conn *c, const struct
 #define GX_SEARCH_TERMS 64
 #define GX_SEARCH_STEP 64
 #define GX_SEARCH_SCAN 20000
+/* After GX_SEARCH_ESCALATE batches that left the window short (two broad
+ * conditions whose matches rarely meet: `john smith`), each broad condition
+ * with at most GX_SEARCH_WHOLE rows is read whole once and checked in memory,
+ * and a merged driving condition whose terms the merge all holds is read
+ * whole too, from below the last candidate on: the same candidates in the
+ * same order, with a few range reads instead of a statement per 64. */
+#define GX_SEARCH_ESCALATE 4
+#define GX_SEARCH_WHOLE 30000
 
 struct idset {
 	int64_t *v;
@@ -610,21 +570,27 @@ static int cond_count(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_ent
 	return rc < 0 ? rc : 0;
 }
 
-/* Every record id of a condition (it has at most GX_SEARCH_CAP rows), newest first. */
+/* Every record id of a condition, newest first, when it has at most max
+ * rows; else out is left empty and *whole false. */
 static int cond_read(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, const struct gx_sk_cond *cd,
-		     struct idset *out)
+		     size_t max, struct idset *out, bool *whole)
 {
 	struct gx_stmt *st;
 	int rc = gx_conn_prepare(c, "SELECT record_id FROM search_terms WHERE tenant_id = ? AND entity = ? "
-				    "AND term >= ? AND term < ?", &st);
+				    "AND term >= ? AND term < ? LIMIT ?", &st);
 	if (rc)
 		return rc;
 	cond_bind(ctx, e, st, cd);
+	gx_stmt_bind_int64(st, 5, (int64_t)max + 1);
+	out->n = 0;
 	while (!rc && (rc = gx_stmt_step(st)) == GX_ROW)
 		rc = idset_add(out, gx_stmt_col_int64(st, 0));
 	gx_stmt_reset(st);
 	if (rc < 0)
 		return rc;
+	*whole = out->n <= max;
+	if (!*whole)
+		out->n = 0;
 	idset_sort(out);
 	return 0;
 }
@@ -731,11 +697,13 @@ static int cond_filter(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 {
 	out->n = 0;
 	char sql[1024];
-	/* exact: the primary key's (term, record_id) points; a prefix: the
-	 * record index, since the term range is large (substr keeps the
-	 * range off the term index) */
+	/* exact: the primary key's (term, record_id) points; a prefix: per id,
+	 * the term range within the record index, which holds the terms after
+	 * the record id (SQLite: the WITHOUT ROWID key's columns; PostgreSQL:
+	 * migration 0008), so each id is one short range read and not a walk
+	 * over all its ~100 terms nor over the whole term range */
 	int len = snprintf(sql, sizeof sql, "SELECT DISTINCT record_id FROM search_terms WHERE tenant_id = ? AND entity = ? AND %s "
-			   "AND record_id IN (?", cd->prefix ? "substr(term, 1, ?) = ?" : "term = ?");
+			   "AND record_id IN (?", cd->prefix ? "term >= ? AND term < ?" : "term = ?");
 	for (int i = 1; i < GX_SEARCH_STEP && len + 8 < (int)sizeof sql; i++)
 		len += snprintf(sql + len, sizeof sql - (size_t)len, ", ?");
 	snprintf(sql + len, sizeof sql - (size_t)len, ")");
@@ -746,9 +714,9 @@ static int cond_filter(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 	int k = 1;
 	gx_stmt_bind_int64(st, k++, ctx->tenant_id);
 	gx_stmt_bind_str(st, k++, e->name);
-	if (cd->prefix)
-		gx_stmt_bind_int64(st, k++, (int64_t)gx_utf8_len(cd->term));
 	gx_stmt_bind_str(st, k++, cd->term);
+	if (cd->prefix)
+		gx_stmt_bind_str(st, k++, cd->upper);
 	for (size_t i = 0; i < GX_SEARCH_STEP; i++)
 		gx_stmt_bind_int64(st, k++, i < n ? ids[i] : -1);
 	while (!rc && (rc = gx_stmt_step(st)) == GX_ROW)
@@ -795,6 +763,74 @@ static int fetch_rows(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_ent
 	return rc < 0 ? rc : 0;
 }
 
+/* The statement fetch_rows runs: the entity's rows with the list's filters
+ * and visibility (w without the search: wf.no_search) and "id IN" a batch. */
+static int fetch_sql(struct gx_ctx *ctx, const struct gx_entity *e, const struct gx_list_query *q,
+		     const struct where_ctx *wf, struct gx_buf *sql)
+{
+	char *select = gx_entity_select_sql(e, ctx->arena);
+	int rc = select ? gx_buf_adds(sql, select) : GX_ENOMEM;
+	if (!rc)
+		rc = build_where(e, q, wf, sql);
+	if (!rc)
+		rc = gx_buf_adds(sql, " AND id IN (?");
+	for (int i = 1; !rc && i < GX_SEARCH_STEP; i++)
+		rc = gx_buf_adds(sql, ", ?");
+	if (!rc)
+		rc = gx_buf_adds(sql, ")"); /* no ORDER BY: it could make the table's id order the plan */
+	return rc;
+}
+
+/* Adds to items (once) the visible records with a term equal to the whole
+ * folded query, so an exact hit is ranked even when older than the window.
+ * Called for a search without filters: their rows are read in one
+ * statement with the entity's visibility, as the window's are. */
+static int add_exact_matches(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
+			     const struct gx_list_query *q, const struct where_ctx *w, json_t *items)
+{
+	char folded[GX_SK_TERM_MAX * 4];
+	if (gx_text_fold(q->q, folded, sizeof folded, NULL) || !*folded || strlen(folded) > GX_SK_TERM_MAX)
+		return 0;
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, "SELECT record_id FROM search_terms WHERE tenant_id = ? AND entity = ? "
+				    "AND term = ? LIMIT ?", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+	gx_stmt_bind_str(st, 2, e->name);
+	gx_stmt_bind_str(st, 3, folded);
+	gx_stmt_bind_int64(st, 4, GX_RANK_EXACT);
+	int64_t ids[GX_RANK_EXACT];
+	int n = 0;
+	while (n < GX_RANK_EXACT && (rc = gx_stmt_step(st)) == GX_ROW)
+		ids[n++] = gx_stmt_col_int64(st, 0);
+	gx_stmt_reset(st);
+	if (rc < 0)
+		return rc;
+	/* those not in the window yet */
+	size_t m = 0;
+	for (int i = 0; i < n; i++) {
+		bool have = false;
+		size_t j;
+		json_t *it;
+		json_array_foreach(items, j, it)
+			have = have || json_integer_value(json_object_get(it, "id")) == ids[i];
+		if (!have)
+			ids[m++] = ids[i];
+	}
+	if (!m)
+		return 0;
+	struct where_ctx wf = *w;
+	wf.no_search = true;
+	struct gx_buf sql;
+	gx_buf_init(&sql, 1 << 17);
+	rc = fetch_sql(ctx, e, q, &wf, &sql);
+	if (!rc)
+		rc = fetch_rows(ctx, c, e, q, &wf, sql.data, ids, m, items, SIZE_MAX);
+	gx_buf_free(&sql);
+	return rc;
+}
+
 static int ranked_search(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
 			 const struct gx_list_query *q, const struct where_ctx *w, json_t *items)
 {
@@ -814,29 +850,51 @@ static int ranked_search(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_
 	wf.no_search = true;
 	struct gx_buf sql;
 	gx_buf_init(&sql, 1 << 17);
-	char *select = gx_entity_select_sql(e, ctx->arena);
-	rc = select ? gx_buf_adds(&sql, select) : GX_ENOMEM;
-	if (!rc)
-		rc = build_where(e, q, &wf, &sql);
-	if (!rc)
-		rc = gx_buf_adds(&sql, " AND id IN (?");
-	for (int i = 1; !rc && i < GX_SEARCH_STEP; i++)
-		rc = gx_buf_adds(&sql, ", ?");
-	if (!rc)
-		rc = gx_buf_adds(&sql, ")"); /* no ORDER BY: it could make the table's id order the plan */
+	rc = fetch_sql(ctx, e, q, &wf, &sql);
 	struct idset small[GX_SK_QUERY_MAX] = {0}, cand = {0}, pass = {0}, part = {0};
 	struct merge *m = NULL;
+	bool whole[GX_SK_QUERY_MAX] = {0}; /* small[i] holds every id of condition i */
 	for (int i = 0; !rc && i < p->n; i++)
 		if (count[i] <= GX_SEARCH_CAP)
-			rc = cond_read(ctx, c, e, &p->cond[i], &small[i]);
+			rc = cond_read(ctx, c, e, &p->cond[i], GX_SEARCH_CAP, &small[i], &whole[i]);
 	if (!rc && count[d] > GX_SEARCH_CAP) {
 		m = calloc(1, sizeof *m);
 		rc = m ? cond_terms(ctx, c, e, &p->cond[d], m->term, &m->n) : GX_ENOMEM;
 		for (int i = 0; m && i < m->n; i++)
 			m->below[i] = INT64_MAX;
 	}
-	size_t want = GX_RANK_WINDOW, seen = 0, pos = 0;
+	size_t want = GX_RANK_WINDOW, seen = 0, pos = 0, batches = 0;
+	int64_t last = INT64_MAX; /* the last candidate taken */
 	while (!rc && json_array_size(items) < want && seen < GX_SEARCH_SCAN) {
+		if (batches == GX_SEARCH_ESCALATE) {
+			for (int j = 0; !rc && j < p->n; j++)
+				if (j != d && !whole[j])
+					rc = cond_read(ctx, c, e, &p->cond[j], GX_SEARCH_WHOLE, &small[j], &whole[j]);
+			if (!rc && m && m->n < GX_SEARCH_TERMS) {
+				/* the merge holds every term: the whole read is the same set */
+				struct idset rest = {0};
+				bool all = false;
+				rc = cond_read(ctx, c, e, &p->cond[d], GX_SEARCH_WHOLE, &rest, &all);
+				if (!rc && all) {
+					size_t o = 0;
+					for (size_t i = 0; i < rest.n; i++)
+						if (rest.v[i] < last)
+							rest.v[o++] = rest.v[i];
+					rest.n = o;
+					free(cand.v);
+					cand = rest;
+					rest = (struct idset){0};
+					pos = 0;
+					free(m);
+					m = NULL;
+					if (cand.n == 0)
+						break;
+				}
+				free(rest.v);
+			}
+			if (rc)
+				break;
+		}
 		/* the next candidates of the driving condition, newest first */
 		if (m) {
 			if (pos == cand.n) {
@@ -864,11 +922,13 @@ static int ranked_search(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_
 			rc = idset_add(&pass, cand.v[pos + i]);
 		pos += n;
 		seen += n;
+		batches++;
+		last = cand.v[pos - 1];
 		/* the other conditions */
 		for (int j = 0; !rc && pass.n && j < p->n; j++) {
 			if (j == d)
 				continue;
-			if (count[j] <= GX_SEARCH_CAP) {
+			if (whole[j]) {
 				size_t o = 0;
 				for (size_t i = 0; i < pass.n; i++)
 					if (idset_has(&small[j], pass.v[i]))
@@ -1028,7 +1088,10 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 	}
 	/* only for a plain search: an exact hit must not slip past a filter */
 	if (!rc && ranked && !q->nfilters && !q->ncustom && !q->extra_where && !q->deleted)
-		rc = add_exact_matches(ctx, c, e, q, items);
+		rc = add_exact_matches(ctx, c, e, q, &w, items);
+	/* ranked before the custom values are loaded: for the kept ones only */
+	if (!rc && ranked)
+		items = rank_items(e, q, items);
 	if (!rc && e->custom_fields)
 		rc = gx_custom_load(ctx, c, e, items);
 	json_t *total = NULL;
@@ -1059,8 +1122,6 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 		json_decref(total);
 		return rc;
 	}
-	if (ranked)
-		items = rank_items(e, q, items);
 	json_t *next = json_null();
 	if (!ranked && n > q->limit) {
 		json_t *last = json_array_get(items, json_array_size(items) - 1);

@@ -41,6 +41,8 @@ struct bulk {
 	size_t nbytes, capbytes;
 	struct term_rec *recs;
 	size_t nrecs, caprecs;
+	uint32_t *slots; /* open addressing: the latest rec of a record, as index + 1; 0 empty */
+	size_t nslots;   /* a power of two, at least twice nrecs (0: none yet) */
 	char entities[BULK_ENTITIES][32];
 	int nentities;
 };
@@ -65,6 +67,52 @@ int gx_search_bulk_begin(struct gx_conn *c)
 	return 0;
 }
 
+/* ---- the records of the bulk, by key --------------------------------------------------------- */
+
+static size_t rec_hash(int64_t tenant_id, uint8_t entity, int64_t id)
+{
+	uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15u ^ (uint64_t)tenant_id * 0xC2B2AE3D27D4EB4Fu ^ entity;
+	return (size_t)(h ^ h >> 29);
+}
+
+/* The slot of a record: the one holding its rec, else the empty one where
+ * it goes. nslots > 0. */
+static uint32_t *slot_of(struct bulk *b, int64_t tenant_id, uint8_t entity, int64_t id)
+{
+	size_t mask = b->nslots - 1;
+	for (size_t i = rec_hash(tenant_id, entity, id) & mask;; i = (i + 1) & mask) {
+		uint32_t v = b->slots[i];
+		if (!v)
+			return &b->slots[i];
+		const struct term_rec *r = &b->recs[v - 1];
+		if (r->record_id == id && r->tenant_id == tenant_id && r->entity == entity)
+			return &b->slots[i];
+	}
+}
+
+/* Sizes the table to nslots (a power of two) and enters every rec, a later
+ * rec of a record replacing an earlier one. */
+static int slots_rebuild(struct bulk *b, size_t nslots)
+{
+	if (!nslots)
+		return 0;
+	if (nslots != b->nslots) {
+		uint32_t *v = calloc(nslots, sizeof *v);
+		if (!v)
+			return GX_ENOMEM;
+		free(b->slots);
+		b->slots = v;
+		b->nslots = nslots;
+	} else {
+		memset(b->slots, 0, nslots * sizeof *b->slots);
+	}
+	for (size_t i = 0; i < b->nrecs; i++) {
+		const struct term_rec *r = &b->recs[i];
+		*slot_of(b, r->tenant_id, r->entity, r->record_id) = (uint32_t)(i + 1);
+	}
+	return 0;
+}
+
 size_t gx_search_bulk_pending(struct gx_conn *c)
 {
 	struct bulk *b = bulk_of(c);
@@ -85,6 +133,7 @@ void gx_search_bulk_truncate(struct gx_conn *c, size_t mark)
 		if (r->first + r->count > mark)
 			r->count = mark - r->first;
 	}
+	slots_rebuild(b, b->nslots); /* drop the slots of the recs cut off */
 }
 
 static int entity_index(struct bulk *b, const char *entity, uint8_t *out)
@@ -102,17 +151,46 @@ static int entity_index(struct bulk *b, const char *entity, uint8_t *out)
 }
 
 /* Marks the pending terms of a record dead (it is being reindexed or
- * removed). */
+ * removed). Only its latest rec can hold live terms: each reindex forgets
+ * the one before. */
 static void bulk_forget(struct bulk *b, int64_t tenant_id, uint8_t entity, int64_t id)
 {
-	for (size_t i = 0; i < b->nrecs; i++) {
-		struct term_rec *r = &b->recs[i];
-		if (r->record_id != id || r->tenant_id != tenant_id || r->entity != entity)
-			continue;
-		for (size_t k = r->first; k < r->first + r->count; k++)
-			b->ents[k].dead = 1;
-		r->count = 0;
+	if (!b->nslots)
+		return;
+	uint32_t v = *slot_of(b, tenant_id, entity, id);
+	if (!v)
+		return;
+	struct term_rec *r = &b->recs[v - 1];
+	for (size_t k = r->first; k < r->first + r->count; k++)
+		b->ents[k].dead = 1;
+	r->count = 0;
+}
+
+/* Records the terms ents[first ..] as the latest rec of a record. */
+static int bulk_rec(struct bulk *b, int64_t tenant_id, uint8_t entity, int64_t id, size_t first)
+{
+	if (b->nrecs == b->caprecs) {
+		size_t cap = b->caprecs ? b->caprecs * 2 : 1024;
+		if (cap > UINT32_MAX - 1)
+			return GX_ETOOBIG;
+		struct term_rec *r = realloc(b->recs, cap * sizeof *r);
+		if (!r)
+			return GX_ENOMEM;
+		b->recs = r;
+		b->caprecs = cap;
 	}
+	b->recs[b->nrecs++] = (struct term_rec){.tenant_id = tenant_id, .record_id = id, .first = first,
+						.count = b->n - first, .entity = entity};
+	if (b->nrecs * 2 > b->nslots) {
+		int rc = slots_rebuild(b, b->nslots ? b->nslots * 2 : 4096);
+		if (rc) {
+			b->nrecs--;
+			return rc;
+		}
+		return 0;
+	}
+	*slot_of(b, tenant_id, entity, id) = (uint32_t)b->nrecs;
+	return 0;
 }
 
 static int bulk_add(struct bulk *b, int64_t tenant_id, uint8_t entity, int64_t id, const char *term, size_t len)
@@ -226,6 +304,8 @@ int gx_search_bulk_flush(struct gx_conn *c)
 		i += (size_t)rows;
 	}
 	b->n = b->nbytes = b->nrecs = 0;
+	if (b->nslots)
+		memset(b->slots, 0, b->nslots * sizeof *b->slots);
 	return rc;
 }
 
@@ -238,34 +318,149 @@ int gx_search_bulk_end(struct gx_conn *c, bool write)
 	free(b->ents);
 	free(b->bytes);
 	free(b->recs);
+	free(b->slots);
 	free(b);
 	tl_bulk = NULL;
 	return rc;
 }
 
-/* ---- per record -------------------------------------------------------------------------------- */
+/* ---- per record --------------------------------------------------------------------------------
+ *
+ * A write replaces a record's terms by the difference: the terms it has in
+ * the table are read (the record index holds them, in its own pages) and
+ * compared with the new ones; only those that went are deleted and only
+ * those that came are inserted. A rename touches a few rows instead of
+ * deleting and inserting all of them at random places of the term index,
+ * and a reindex that changes nothing writes nothing. */
 
-struct index_ctx {
-	struct gx_ctx *ctx;
-	struct gx_stmt *st;  /* one INSERT per term, or */
-	struct bulk *bulk;   /* into the bulk */
-	uint8_t entity_ix;
-	const char *entity;
-	int64_t id;
+/* A record's terms: text bytes[off .. off + len), sorted by byte order. */
+struct termset {
+	struct tref {
+		uint32_t off;
+		uint16_t len;
+	} *v;
+	size_t n, cap;
+	char *bytes;
+	size_t nbytes, capbytes;
 };
 
-static int add_term(const char *term, size_t len, void *ud)
+static int set_add(const char *term, size_t len, void *ud)
 {
-	struct index_ctx *x = ud;
-	if (x->bulk)
-		return bulk_add(x->bulk, x->ctx->tenant_id, x->entity_ix, x->id, term, len);
-	gx_stmt_bind_int64(x->st, 1, x->ctx->tenant_id);
-	gx_stmt_bind_str(x->st, 2, x->entity);
-	gx_stmt_bind_text(x->st, 3, term, len);
-	gx_stmt_bind_int64(x->st, 4, x->id);
-	int rc = gx_stmt_step(x->st);
-	gx_stmt_reset(x->st);
-	return rc;
+	struct termset *t = ud;
+	if (len > UINT16_MAX)
+		return GX_ETOOBIG;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		struct tref *v = realloc(t->v, cap * sizeof *v);
+		if (!v)
+			return GX_ENOMEM;
+		t->v = v;
+		t->cap = cap;
+	}
+	if (t->nbytes + len > t->capbytes) {
+		size_t cap = t->capbytes ? t->capbytes * 2 : 8192;
+		while (cap < t->nbytes + len)
+			cap *= 2;
+		if (cap > UINT32_MAX)
+			return GX_ETOOBIG;
+		char *b = realloc(t->bytes, cap);
+		if (!b)
+			return GX_ENOMEM;
+		t->bytes = b;
+		t->capbytes = cap;
+	}
+	memcpy(t->bytes + t->nbytes, term, len);
+	t->v[t->n++] = (struct tref){.off = (uint32_t)t->nbytes, .len = (uint16_t)len};
+	t->nbytes += len;
+	return 0;
+}
+
+static int tref_cmp(const char *pa, size_t la, const char *pb, size_t lb)
+{
+	int c = memcmp(pa, pb, la < lb ? la : lb);
+	return c ? c : la < lb ? -1 : la > lb;
+}
+
+static int set_cmp(const void *pa, const void *pb, void *ud)
+{
+	const struct tref *a = pa, *b = pb;
+	const char *bytes = ud;
+	return tref_cmp(bytes + a->off, a->len, bytes + b->off, b->len);
+}
+
+/* Sorts and drops repeats (two texts may give one term). */
+static void set_sort(struct termset *t)
+{
+	if (t->n < 2)
+		return;
+	qsort_r(t->v, t->n, sizeof *t->v, set_cmp, t->bytes);
+	size_t u = 1;
+	for (size_t i = 1; i < t->n; i++)
+		if (set_cmp(&t->v[u - 1], &t->v[i], t->bytes))
+			t->v[u++] = t->v[i];
+	t->n = u;
+}
+
+static void set_free(struct termset *t)
+{
+	free(t->v);
+	free(t->bytes);
+}
+
+/* The record's terms as the table holds them, sorted. */
+static int read_terms(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id, struct termset *out)
+{
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, "SELECT term FROM search_terms WHERE tenant_id = ? AND entity = ? AND record_id = ?",
+				 &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+	gx_stmt_bind_str(st, 2, entity);
+	gx_stmt_bind_int64(st, 3, id);
+	while (!rc && (rc = gx_stmt_step(st)) == GX_ROW) {
+		const char *t = gx_stmt_col_text(st, 0);
+		rc = set_add(t ? t : "", t ? strlen(t) : 0, out);
+	}
+	gx_stmt_reset(st);
+	if (rc < 0)
+		return rc;
+	set_sort(out);
+	return 0;
+}
+
+static int delete_term(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id, const char *term,
+		       size_t len)
+{
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, "DELETE FROM search_terms WHERE tenant_id = ? AND entity = ? AND term = ? "
+				    "AND record_id = ?", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+	gx_stmt_bind_str(st, 2, entity);
+	gx_stmt_bind_text(st, 3, term, len);
+	gx_stmt_bind_int64(st, 4, id);
+	rc = gx_stmt_step(st);
+	gx_stmt_reset(st);
+	return rc < 0 ? rc : 0;
+}
+
+static int insert_term(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id, const char *term,
+		       size_t len)
+{
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, "INSERT INTO search_terms (tenant_id, entity, term, record_id) "
+				    "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+	gx_stmt_bind_str(st, 2, entity);
+	gx_stmt_bind_text(st, 3, term, len);
+	gx_stmt_bind_int64(st, 4, id);
+	rc = gx_stmt_step(st);
+	gx_stmt_reset(st);
+	return rc < 0 ? rc : 0;
 }
 
 int gx_search_remove(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id)
@@ -293,35 +488,40 @@ int gx_search_remove(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, 
 int gx_search_reindex(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id,
 		      const struct gx_search_text *texts, int n)
 {
-	int rc = gx_search_remove(ctx, c, entity, id);
-	if (rc)
-		return rc;
-	struct index_ctx x = {.ctx = ctx, .entity = entity, .id = id, .bulk = bulk_of(c)};
-	size_t first = 0;
-	if (x.bulk) {
-		rc = entity_index(x.bulk, entity, &x.entity_ix);
-		first = x.bulk->n;
-		if (!rc && x.bulk->nrecs == x.bulk->caprecs) {
-			size_t cap = x.bulk->caprecs ? x.bulk->caprecs * 2 : 1024;
-			struct term_rec *r = realloc(x.bulk->recs, cap * sizeof *r);
-			if (!r)
-				return GX_ENOMEM;
-			x.bulk->recs = r;
-			x.bulk->caprecs = cap;
+	struct termset now = {0}, was = {0};
+	int rc = 0;
+	for (int i = 0; !rc && i < n; i++)
+		if (texts[i].text && *texts[i].text)
+			rc = gx_searchkey_terms(texts[i].text, texts[i].flags, set_add, &now);
+	set_sort(&now);
+	struct bulk *b = bulk_of(c);
+	uint8_t ix = 0;
+	if (!rc && b) {
+		rc = entity_index(b, entity, &ix);
+		if (!rc)
+			bulk_forget(b, ctx->tenant_id, ix, id); /* its pending terms are not in the table */
+	}
+	if (!rc)
+		rc = read_terms(ctx, c, entity, id, &was);
+	size_t first = b ? b->n : 0, i = 0, j = 0;
+	while (!rc && (i < now.n || j < was.n)) {
+		const struct tref *x = i < now.n ? &now.v[i] : NULL, *y = j < was.n ? &was.v[j] : NULL;
+		int cmp = !x ? 1 : !y ? -1 : tref_cmp(now.bytes + x->off, x->len, was.bytes + y->off, y->len);
+		if (cmp == 0) {
+			i++;
+			j++;
+		} else if (cmp > 0) {
+			rc = delete_term(ctx, c, entity, id, was.bytes + y->off, y->len);
+			j++;
+		} else {
+			rc = b ? bulk_add(b, ctx->tenant_id, ix, id, now.bytes + x->off, x->len)
+			       : insert_term(ctx, c, entity, id, now.bytes + x->off, x->len);
+			i++;
 		}
-	} else {
-		/* the same term from two texts is one row */
-		rc = gx_conn_prepare(c, "INSERT INTO search_terms (tenant_id, entity, term, record_id) "
-					"VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", &x.st);
 	}
-	for (int i = 0; !rc && i < n; i++) {
-		if (!texts[i].text || !*texts[i].text)
-			continue;
-		rc = gx_searchkey_terms(texts[i].text, texts[i].flags, add_term, &x);
-	}
-	if (!rc && x.bulk && x.bulk->n > first)
-		x.bulk->recs[x.bulk->nrecs++] = (struct term_rec){.tenant_id = ctx->tenant_id, .record_id = id,
-								  .first = first, .count = x.bulk->n - first,
-								  .entity = x.entity_ix};
+	if (!rc && b && b->n > first)
+		rc = bulk_rec(b, ctx->tenant_id, ix, id, first);
+	set_free(&now);
+	set_free(&was);
 	return rc;
 }

@@ -92,6 +92,12 @@ test('filters and visibility apply to the newest matches', async () => {
   assert.deepEqual(await ids('q=qd%20qb', rep), expected(['qd', 'qb'], inPool));
   // qc is on even records only, none in the pool
   assert.deepEqual(await ids('q=qc', rep), []);
+  // two broad conditions and few passing rows (1 in 6): past a few batches
+  // both are read whole and the merged one continues from its whole read
+  assert.deepEqual(await ids('q=qe%20qd&filter[status]=customer', rep),
+    expected(['qe', 'qd'], (i) => inPool(i) && status(i) === 'customer', true));
+  assert.deepEqual(await ids('q=qd%20qf&filter[status]=customer', rep),
+    expected(['qd', 'qf'], (i) => inPool(i) && status(i) === 'customer', true));
 });
 
 test('a prefix with more distinct terms than are merged answers true matches, newest first', async () => {
