@@ -848,6 +848,8 @@ int gx_analytics_score_all(struct gx_store *s, int64_t tenant_id, json_t **summa
 	}
 	char zone[64], tcur[8];
 	struct gx_tz *tz = NULL;
+	int64_t cache = 0;
+	gx_stats_cache_big(s, c, &cache);
 	rc = gx_conn_begin(c);
 	if (!rc)
 		rc = gx_tenant_zone(c, tenant_id, zone, sizeof zone, tcur, sizeof tcur);
@@ -903,6 +905,7 @@ int gx_analytics_score_all(struct gx_store *s, int64_t tenant_id, json_t **summa
 	free(w);
 	if (!rc)
 		rc = gx_conn_commit(c);
+	gx_stats_cache_restore(c, cache);
 	gx_store_release(c);
 	gx_tz_close(tz);
 	if (!rc && summary)

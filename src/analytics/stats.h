@@ -86,6 +86,16 @@ int gx_stats_relationship_written(struct gx_ctx *ctx, struct gx_conn *c, const j
  * rows written. */
 int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers);
 
+/* Long batch work (an import, a rebuild, a scoring pass) on SQLite: a page
+ * cache of GX_STATS_BIG_CACHE_KIB for the writer connection c, so that the
+ * rows a batch rewrites stay in memory instead of spilling to the WAL and
+ * being read back (pread) page by page. *saved gets the size to give back to
+ * gx_stats_cache_restore (0: nothing to restore; PostgreSQL, or a failure,
+ * which is not an error: the work only goes slower). */
+#define GX_STATS_BIG_CACHE_KIB 1048576
+void gx_stats_cache_big(struct gx_store *s, struct gx_conn *c, int64_t *saved);
+void gx_stats_cache_restore(struct gx_conn *c, int64_t saved);
+
 /* The tenant's time zone and currency (defaults UTC, CNY). */
 int gx_tenant_zone(struct gx_conn *c, int64_t tenant_id, char *zone, size_t zcap, char *currency,
 		   size_t ccap);

@@ -1082,6 +1082,8 @@ int gx_transactions_import_csv(struct gx_store *s, int64_t tenant_id, FILE *f, i
 		return rc;
 	}
 	struct importer im;
+	int64_t cache = 0;
+	gx_stats_cache_big(s, c, &cache);
 	rc = gx_conn_begin(c);
 	int irc = importer_init(&im, &ctx, c, 1000);
 	if (!rc)
@@ -1143,6 +1145,7 @@ int gx_transactions_import_csv(struct gx_store *s, int64_t tenant_id, FILE *f, i
 	}
 	if (!rc)
 		rc = gx_conn_commit(c);
+	gx_stats_cache_restore(c, cache);
 	gx_store_release(c);
 	if (!rc) {
 		sum->batches_committed++;
