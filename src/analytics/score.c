@@ -401,10 +401,16 @@ struct srec {
 		cost_to_serve;
 	bool has_first;
 	int64_t first_day, last_day, first_ms;
+	/* the stored scores of the indexed columns: write_scores leaves the
+	 * indexes alone when they stay */
+	char tier[24], segment[24];
+	bool has_clv;
+	int64_t clv, decline;
 };
 
 #define STATS_COLS "customer_id, currency, transaction_count, purchase_count, revenue, purchase_amount, " \
-		   "first_day_amount, gross_margin, cost_to_serve, first_purchase_day, last_purchase_day, first_purchase_at"
+		   "first_day_amount, gross_margin, cost_to_serve, first_purchase_day, last_purchase_day, first_purchase_at, " \
+		   "tier, segment, clv, decline"
 
 static void srec_read(struct gx_stmt *st, struct srec *r)
 {
@@ -425,6 +431,11 @@ static void srec_read(struct gx_stmt *st, struct srec *r)
 		if (!gx_stmt_col_text(st, 11) || gx_time_parse(gx_stmt_col_text(st, 11), &r->first_ms))
 			r->first_ms = r->first_day * DAY_MS;
 	}
+	snprintf(r->tier, sizeof r->tier, "%s", gx_stmt_col_text(st, 12) ? gx_stmt_col_text(st, 12) : "");
+	snprintf(r->segment, sizeof r->segment, "%s", gx_stmt_col_text(st, 13) ? gx_stmt_col_text(st, 13) : "");
+	r->has_clv = gx_stmt_col_type(st, 14) != GX_COL_NULL;
+	r->clv = r->has_clv ? gx_stmt_col_int64(st, 14) : 0;
+	r->decline = gx_stmt_col_int64(st, 15);
 }
 
 /* Revenue in the decline windows. */
@@ -533,26 +544,39 @@ static void compute_scores(struct scorer *sc, struct cur_state *cs, const struct
 	}
 }
 
-static int write_scores(struct scorer *sc, int64_t cid, const struct scores *o)
+/* Writes the scores of a customer whose stored row is old. An UPDATE
+ * rewrites the entry of every index on a column it sets, changed or not:
+ * when tier, segment, clv and decline (each indexed) stay, they are left
+ * out of the SET (a rescore of a million customers: 4 million index
+ * entries not rewritten). */
+static int write_scores(struct scorer *sc, const struct srec *old, const struct scores *o)
 {
+	bool same = strcmp(old->tier, o->tier ? o->tier : "") == 0 &&
+		    strcmp(old->segment, o->r ? o->segment : "") == 0 && old->has_clv == o->has_gg &&
+		    (!o->has_gg || old->clv == o->clv) && old->decline == (int64_t)o->decline;
 	struct gx_stmt *st;
-	int rc = gx_conn_prepare(sc->c,
-		"UPDATE customer_stats SET profit = ?, tier = ?, r_score = ?, f_score = ?, m_score = ?, rfm_cell = ?, "
-		"segment = ?, p_alive = ?, expected_purchases = ?, expected_spend = ?, clv = ?, decline = ?, "
-		"decline_recent = ?, decline_expected = ?, scored_at = ? WHERE tenant_id = ? AND customer_id = ?", &st);
+	int rc = gx_conn_prepare(sc->c, same
+		? "UPDATE customer_stats SET profit = ?, r_score = ?, f_score = ?, m_score = ?, rfm_cell = ?, "
+		  "p_alive = ?, expected_purchases = ?, expected_spend = ?, "
+		  "decline_recent = ?, decline_expected = ?, scored_at = ? WHERE tenant_id = ? AND customer_id = ?"
+		: "UPDATE customer_stats SET profit = ?, tier = ?, r_score = ?, f_score = ?, m_score = ?, rfm_cell = ?, "
+		  "segment = ?, p_alive = ?, expected_purchases = ?, expected_spend = ?, clv = ?, decline = ?, "
+		  "decline_recent = ?, decline_expected = ?, scored_at = ? WHERE tenant_id = ? AND customer_id = ?", &st);
 	if (rc)
 		return rc;
 	int k = 1;
 	gx_stmt_bind_int64(st, k++, o->profit);
-	gx_stmt_bind_str(st, k++, o->tier);
+	if (!same)
+		gx_stmt_bind_str(st, k++, o->tier);
 	if (o->r) {
 		gx_stmt_bind_int64(st, k++, o->r);
 		gx_stmt_bind_int64(st, k++, o->f);
 		gx_stmt_bind_int64(st, k++, o->m);
 		gx_stmt_bind_str(st, k++, o->cell);
-		gx_stmt_bind_str(st, k++, o->segment);
+		if (!same)
+			gx_stmt_bind_str(st, k++, o->segment);
 	} else {
-		for (int i = 0; i < 5; i++)
+		for (int i = 0; i < (same ? 4 : 5); i++)
 			gx_stmt_bind_null(st, k++);
 	}
 	if (o->has_bg) {
@@ -562,14 +586,17 @@ static int write_scores(struct scorer *sc, int64_t cid, const struct scores *o)
 		gx_stmt_bind_null(st, k++);
 		gx_stmt_bind_null(st, k++);
 	}
-	if (o->has_gg) {
+	if (o->has_gg)
 		gx_stmt_bind_double(st, k++, o->expected_spend);
-		gx_stmt_bind_int64(st, k++, o->clv);
-	} else {
+	else
 		gx_stmt_bind_null(st, k++);
-		gx_stmt_bind_null(st, k++);
+	if (!same) {
+		if (o->has_gg)
+			gx_stmt_bind_int64(st, k++, o->clv);
+		else
+			gx_stmt_bind_null(st, k++);
+		gx_stmt_bind_int64(st, k++, o->decline);
 	}
-	gx_stmt_bind_int64(st, k++, o->decline);
 	if (o->has_decline) {
 		gx_stmt_bind_int64(st, k++, o->decline_recent);
 		gx_stmt_bind_int64(st, k++, o->decline_expected);
@@ -579,7 +606,7 @@ static int write_scores(struct scorer *sc, int64_t cid, const struct scores *o)
 	}
 	gx_stmt_bind_str(st, k++, sc->now_iso);
 	gx_stmt_bind_int64(st, k++, sc->ctx->tenant_id);
-	gx_stmt_bind_int64(st, k++, cid);
+	gx_stmt_bind_int64(st, k++, old->customer_id);
 	rc = gx_stmt_step(st);
 	gx_stmt_reset(st);
 	return rc < 0 ? rc : 0;
@@ -661,7 +688,7 @@ int gx_analytics_score_customers(struct gx_ctx *ctx, struct gx_conn *c, struct g
 		struct scores o;
 		if (!rc) {
 			compute_scores(&sc, cs, &r, r.has_first ? &w : NULL, &o);
-			rc = write_scores(&sc, r.customer_id, &o);
+			rc = write_scores(&sc, &r, &o);
 		}
 	}
 	return rc;
@@ -893,7 +920,7 @@ int gx_analytics_score_all(struct gx_store *s, int64_t tenant_id, json_t **summa
 			struct scores o;
 			if (!rc) {
 				compute_scores(&sc, cs, &rows[i], rows[i].has_first ? (hit ? hit : &zero) : NULL, &o);
-				rc = write_scores(&sc, rows[i].customer_id, &o);
+				rc = write_scores(&sc, &rows[i], &o);
 			}
 			scored++;
 		}
