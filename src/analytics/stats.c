@@ -494,6 +494,7 @@ struct gx_stats_pending {
 #define PENDING_WINDOW ((size_t)1 << 22)
 /* a rebuild keeps more in memory */
 #define REBUILD_WINDOW ((size_t)1 << 23)
+size_t gx_stats_rebuild_window;
 
 static uint64_t str_hash(const char *s)
 {
@@ -1061,7 +1062,12 @@ static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, 
 {
 	int64_t cid = g[0].cid;
 	struct srow r, orig;
-	int rc = srow_load(b, cid, &orig);
+	/* a rebuild's first flush writes into emptied tables: nothing to read */
+	int rc = 0;
+	if (b->rebuilding && !b->rebuild_flushed)
+		memset(&orig, 0, sizeof orig);
+	else
+		rc = srow_load(b, cid, &orig);
 	if (rc)
 		return rc;
 	r = orig;
@@ -1209,6 +1215,7 @@ int gx_stats_flush(struct gx_stats_batch *b)
 		i = j;
 	}
 	p->n = 0;
+	b->rebuild_flushed = b->rebuilding;
 	if (!rc)
 		rc = patterns_write(b);
 	return rc;
@@ -1588,7 +1595,7 @@ int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers)
 			"FROM transactions WHERE tenant_id = ? AND deleted_at IS NULL", &st);
 	if (!rc) {
 		b.rebuilding = true;
-		b.window = REBUILD_WINDOW;
+		b.window = gx_stats_rebuild_window ? gx_stats_rebuild_window : REBUILD_WINDOW;
 		gx_stmt_bind_int64(st, 1, tenant_id);
 		struct gx_tx t;
 		while ((rc = gx_stmt_step(st)) == GX_ROW) {

@@ -40,6 +40,7 @@ struct gx_stats_batch {
 	struct gx_stats_pending *pend; /* gx_stats_add_deferred's rows, not written yet */
 	size_t window;            /* rows pending before a flush (0: the default) */
 	bool rebuilding;          /* the service columns are written afterwards */
+	bool rebuild_flushed;     /* a rebuild flushed before: rows of its customers may exist */
 };
 
 /* Starts a batch (loads the tenant's time zone). GX_ENOMEM, GX_EDB. */
@@ -80,6 +81,10 @@ int gx_stats_activity_written(struct gx_ctx *ctx, struct gx_conn *c, const json_
 			      const json_t *after);
 int gx_stats_relationship_written(struct gx_ctx *ctx, struct gx_conn *c, const json_t *before,
 				  const json_t *after);
+
+/* Rows a rebuild keeps in memory before it writes them (0: the default,
+ * 8M). Tests set a few to make a rebuild cross its flush boundaries. */
+extern size_t gx_stats_rebuild_window;
 
 /* Recomputes every statistics row of a tenant from scratch in one write
  * transaction, then runs a full scoring pass. *customers gets the number of
