@@ -612,8 +612,7 @@ static int write_scores(struct scorer *sc, const struct srec *old, const struct 
 	return rc < 0 ? rc : 0;
 }
 
-/* The window sums of one customer (or, customer_id 0, of all in one pass
- * grouped by customer: the caller iterates). */
+/* The window sums of one customer (load_windows sums them for all). */
 static const char window_sql[] =
 	"SELECT customer_id, COALESCE(sum(CASE WHEN occurred_at >= ? THEN amount ELSE 0 END), 0), "
 	"COALESCE(sum(CASE WHEN occurred_at < ? THEN amount ELSE 0 END), 0), "
@@ -819,34 +818,76 @@ static int by_customer(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The decline windows of every customer with a transaction in them. */
+/* The decline windows of every customer with a transaction in them: the
+ * rows of the windows' span in time order (its index), summed per customer
+ * in a hash table here rather than by GROUP BY customer_id, which sorts
+ * them in a temporary B-tree first (4.5M rows of 10M: 13 % of a rebuild). */
 static int load_windows(struct scorer *sc, struct window **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
-	char *sql = gx_arena_printf(sc->ctx->arena, "%s GROUP BY customer_id", window_sql);
 	struct gx_stmt *st;
-	int rc = sql ? gx_conn_prepare(sc->c, sql, &st) : GX_ENOMEM;
+	int rc = gx_conn_prepare(sc->c,
+		"SELECT customer_id, amount, CASE WHEN occurred_at >= ? THEN 1 ELSE 0 END FROM transactions "
+		"WHERE tenant_id = ? AND deleted_at IS NULL AND occurred_at >= ? AND occurred_at < ?", &st);
 	if (rc)
 		return rc;
-	window_bind(sc, st);
-	size_t cap = 0;
+	char recent[40], base[40];
+	int64_t recent_start = sc->now_ms - sc->set.decline_window_days * DAY_MS;
+	gx_time_iso(recent_start, recent, sizeof recent);
+	gx_time_iso(recent_start - sc->set.decline_baseline_days * DAY_MS, base, sizeof base);
+	gx_stmt_bind_str(st, 1, recent);
+	gx_stmt_bind_int64(st, 2, sc->ctx->tenant_id);
+	gx_stmt_bind_str(st, 3, base);
+	gx_stmt_bind_str(st, 4, sc->now_iso);
+	size_t cap = 0, slots = 0;
 	struct window *w = NULL;
+	uint32_t *slot = NULL; /* open addressing: index + 1 into w, 0 empty */
 	while ((rc = gx_stmt_step(st)) == GX_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			struct window *nw = realloc(w, cap * sizeof *nw);
-			if (!nw) {
+		if ((*n + 1) * 2 > slots) {
+			size_t ns = slots ? slots * 2 : 4096;
+			uint32_t *v = calloc(ns, sizeof *v);
+			if (!v) {
 				rc = GX_ENOMEM;
 				break;
 			}
-			w = nw;
+			for (size_t i = 0; i < *n; i++) {
+				size_t k = ((uint64_t)w[i].customer_id * 0x9E3779B97F4A7C15ull >> 20) & (ns - 1);
+				while (v[k])
+					k = (k + 1) & (ns - 1);
+				v[k] = (uint32_t)i + 1;
+			}
+			free(slot);
+			slot = v;
+			slots = ns;
 		}
-		w[*n] = (struct window){gx_stmt_col_int64(st, 0), gx_stmt_col_int64(st, 1), gx_stmt_col_int64(st, 2),
-					gx_stmt_col_int64(st, 3)};
-		(*n)++;
+		int64_t cid = gx_stmt_col_int64(st, 0), amount = gx_stmt_col_int64(st, 1);
+		size_t k = ((uint64_t)cid * 0x9E3779B97F4A7C15ull >> 20) & (slots - 1);
+		while (slot[k] && w[slot[k] - 1].customer_id != cid)
+			k = (k + 1) & (slots - 1);
+		if (!slot[k]) {
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 1024;
+				struct window *nw = realloc(w, cap * sizeof *nw);
+				if (!nw) {
+					rc = GX_ENOMEM;
+					break;
+				}
+				w = nw;
+			}
+			w[*n] = (struct window){.customer_id = cid};
+			slot[k] = (uint32_t)++*n;
+		}
+		struct window *x = &w[slot[k] - 1];
+		if (gx_stmt_col_int64(st, 2)) {
+			x->recent += amount;
+		} else {
+			x->baseline += amount;
+			x->baseline_purchases += amount > 0;
+		}
 	}
 	gx_stmt_reset(st);
+	free(slot);
 	if (rc < 0) {
 		free(w);
 		*n = 0;
