@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DAY_MS 86400000LL
 #define WEEK_DAYS 7.0
@@ -1074,6 +1075,14 @@ static int fit_store(struct gx_conn *c, int64_t tenant_id, int64_t user_id, cons
 	return 0;
 }
 
+/* CPU seconds of the calling thread (what a fit costs on a loaded machine,
+ * where its wall time says more about the others). */
+static double thread_cpu(void)
+{
+	struct timespec t;
+	return clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) ? 0 : (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
 int gx_analytics_refit(struct gx_store *s, int64_t tenant_id, int64_t user_id, json_t **out)
 {
 	*out = NULL;
@@ -1090,6 +1099,7 @@ int gx_analytics_refit(struct gx_store *s, int64_t tenant_id, int64_t user_id, j
 	char now_iso[40];
 	gx_time_iso(now, now_iso, sizeof now_iso);
 	int64_t t0 = gx_mono_ms();
+	double cpu0 = thread_cpu();
 	/* the calibration summaries, per currency, from the statistics */
 	struct fitset sets[16];
 	int nsets = 0;
@@ -1148,6 +1158,7 @@ int gx_analytics_refit(struct gx_store *s, int64_t tenant_id, int64_t user_id, j
 	for (int i = 0; i < nsets; i++)
 		free(sets[i].s);
 	double fit_seconds = (double)(gx_mono_ms() - t0) / 1000.0, score_seconds = 0;
+	double fit_cpu = thread_cpu() - cpu0;
 	json_t *summary = NULL;
 	if (!rc) {
 		t0 = gx_mono_ms();
@@ -1160,8 +1171,8 @@ int gx_analytics_refit(struct gx_store *s, int64_t tenant_id, int64_t user_id, j
 		return rc;
 	}
 	/* the seconds: what the benchmark of issue 4 reads (bench/analytics.sh) */
-	*out = json_pack("{s:o, s:o, s:f, s:f}", "fits", fits, "scoring", summary, "fit_seconds", fit_seconds,
-			 "score_seconds", score_seconds);
+	*out = json_pack("{s:o, s:o, s:f, s:f, s:f}", "fits", fits, "scoring", summary, "fit_seconds", fit_seconds,
+			 "fit_cpu_seconds", fit_cpu, "score_seconds", score_seconds);
 	return 0;
 }
 
