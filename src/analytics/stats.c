@@ -42,6 +42,32 @@ static int step_done(struct gx_stmt *st)
 	return rc < 0 ? rc : 0;
 }
 
+void gx_stats_cache_big(struct gx_store *s, struct gx_conn *c, int64_t *saved)
+{
+	*saved = 0;
+	if (strcmp(gx_store_backend(s), "sqlite") != 0)
+		return;
+	struct gx_stmt *st;
+	if (gx_conn_prepare(c, "PRAGMA cache_size", &st))
+		return;
+	int64_t now = gx_stmt_step(st) == GX_ROW ? gx_stmt_col_int64(st, 0) : 0;
+	gx_stmt_reset(st);
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", GX_STATS_BIG_CACHE_KIB);
+	if (now && !gx_conn_exec(c, sql))
+		*saved = now;
+}
+
+void gx_stats_cache_restore(struct gx_conn *c, int64_t saved)
+{
+	if (!saved)
+		return;
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA cache_size=%lld", (long long)saved);
+	if (gx_conn_exec(c, sql))
+		gx_log_error("analytics: could not give back the page cache (%s)", sql);
+}
+
 int gx_tenant_zone(struct gx_conn *c, int64_t tenant_id, char *zone, size_t zcap, char *currency,
 		   size_t ccap)
 {
@@ -468,6 +494,7 @@ struct gx_stats_pending {
 #define PENDING_WINDOW ((size_t)1 << 22)
 /* a rebuild keeps more in memory */
 #define REBUILD_WINDOW ((size_t)1 << 23)
+size_t gx_stats_rebuild_window;
 
 static uint64_t str_hash(const char *s)
 {
@@ -1035,7 +1062,12 @@ static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, 
 {
 	int64_t cid = g[0].cid;
 	struct srow r, orig;
-	int rc = srow_load(b, cid, &orig);
+	/* a rebuild's first flush writes into emptied tables: nothing to read */
+	int rc = 0;
+	if (b->rebuilding && !b->rebuild_flushed)
+		memset(&orig, 0, sizeof orig);
+	else
+		rc = srow_load(b, cid, &orig);
 	if (rc)
 		return rc;
 	r = orig;
@@ -1183,6 +1215,7 @@ int gx_stats_flush(struct gx_stats_batch *b)
 		i = j;
 	}
 	p->n = 0;
+	b->rebuild_flushed = b->rebuilding;
 	if (!rc)
 		rc = patterns_write(b);
 	return rc;
@@ -1515,19 +1548,44 @@ int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers)
 		gx_arena_free(&arena);
 		return rc;
 	}
+	int64_t cache = 0;
+	gx_stats_cache_big(s, c, &cache);
 	rc = gx_conn_begin(c);
 	struct gx_stats_batch b = {0};
 	if (!rc)
 		rc = gx_stats_begin(&ctx, c, &b);
-	static const char *const wipe[] = {
-		"DELETE FROM customer_stats WHERE tenant_id = ?",
-		"DELETE FROM customer_months WHERE tenant_id = ?",
-		"DELETE FROM customer_products WHERE tenant_id = ?",
-		"DELETE FROM product_buyers WHERE tenant_id = ?",
-		"DELETE FROM product_pairs WHERE tenant_id = ?",
+	/* the tenant's rows go; when a table holds no other tenant's rows, a
+	 * DELETE without WHERE clears it whole (SQLite drops its pages instead of
+	 * deleting row by row from the table and each index: a quarter of a
+	 * rebuild's time at 100k customers) */
+	static const char *const wipe[][3] = {
+		{"SELECT (SELECT min(tenant_id) FROM customer_stats), (SELECT max(tenant_id) FROM customer_stats)",
+		 "DELETE FROM customer_stats", "DELETE FROM customer_stats WHERE tenant_id = ?"},
+		{"SELECT (SELECT min(tenant_id) FROM customer_months), (SELECT max(tenant_id) FROM customer_months)",
+		 "DELETE FROM customer_months", "DELETE FROM customer_months WHERE tenant_id = ?"},
+		{"SELECT (SELECT min(tenant_id) FROM customer_products), (SELECT max(tenant_id) FROM customer_products)",
+		 "DELETE FROM customer_products", "DELETE FROM customer_products WHERE tenant_id = ?"},
+		{"SELECT (SELECT min(tenant_id) FROM product_buyers), (SELECT max(tenant_id) FROM product_buyers)",
+		 "DELETE FROM product_buyers", "DELETE FROM product_buyers WHERE tenant_id = ?"},
+		{"SELECT (SELECT min(tenant_id) FROM product_pairs), (SELECT max(tenant_id) FROM product_pairs)",
+		 "DELETE FROM product_pairs", "DELETE FROM product_pairs WHERE tenant_id = ?"},
 	};
-	for (int i = 0; !rc && i < 5; i++)
-		rc = delete_rows(&b, wipe[i], 0);
+	for (int i = 0; !rc && i < 5; i++) {
+		struct gx_stmt *st;
+		bool alone = false;
+		rc = gx_conn_prepare(c, wipe[i][0], &st);
+		if (!rc) {
+			rc = gx_stmt_step(st);
+			alone = rc == GX_ROW && (gx_stmt_col_type(st, 0) == GX_COL_NULL ||
+						 (gx_stmt_col_int64(st, 0) == tenant_id && gx_stmt_col_int64(st, 1) == tenant_id));
+			gx_stmt_reset(st);
+			rc = rc < 0 ? rc : 0;
+		}
+		if (!rc && alone)
+			rc = gx_conn_prepare(c, wipe[i][1], &st);
+		if (!rc)
+			rc = alone ? step_done(st) : delete_rows(&b, wipe[i][2], 0);
+	}
 	/* one pass in table order (no sort, no index walk), aggregated in memory
 	 * per customer and written in customer order */
 	struct gx_stmt *st = NULL;
@@ -1537,7 +1595,7 @@ int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers)
 			"FROM transactions WHERE tenant_id = ? AND deleted_at IS NULL", &st);
 	if (!rc) {
 		b.rebuilding = true;
-		b.window = REBUILD_WINDOW;
+		b.window = gx_stats_rebuild_window ? gx_stats_rebuild_window : REBUILD_WINDOW;
 		gx_stmt_bind_int64(st, 1, tenant_id);
 		struct gx_tx t;
 		while ((rc = gx_stmt_step(st)) == GX_ROW) {
@@ -1563,6 +1621,7 @@ int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers)
 	rc = gx_stats_end(&b, rc);
 	if (!rc)
 		rc = gx_conn_commit(c);
+	gx_stats_cache_restore(c, cache);
 	gx_store_release(c);
 	if (!rc) {
 		struct gx_stmt *cnt;

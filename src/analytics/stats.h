@@ -40,6 +40,7 @@ struct gx_stats_batch {
 	struct gx_stats_pending *pend; /* gx_stats_add_deferred's rows, not written yet */
 	size_t window;            /* rows pending before a flush (0: the default) */
 	bool rebuilding;          /* the service columns are written afterwards */
+	bool rebuild_flushed;     /* a rebuild flushed before: rows of its customers may exist */
 };
 
 /* Starts a batch (loads the tenant's time zone). GX_ENOMEM, GX_EDB. */
@@ -81,10 +82,24 @@ int gx_stats_activity_written(struct gx_ctx *ctx, struct gx_conn *c, const json_
 int gx_stats_relationship_written(struct gx_ctx *ctx, struct gx_conn *c, const json_t *before,
 				  const json_t *after);
 
+/* Rows a rebuild keeps in memory before it writes them (0: the default,
+ * 8M). Tests set a few to make a rebuild cross its flush boundaries. */
+extern size_t gx_stats_rebuild_window;
+
 /* Recomputes every statistics row of a tenant from scratch in one write
  * transaction, then runs a full scoring pass. *customers gets the number of
  * rows written. */
 int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers);
+
+/* Long batch work (an import, a rebuild, a scoring pass) on SQLite: a page
+ * cache of GX_STATS_BIG_CACHE_KIB for the writer connection c, so that the
+ * rows a batch rewrites stay in memory instead of spilling to the WAL and
+ * being read back (pread) page by page. *saved gets the size to give back to
+ * gx_stats_cache_restore (0: nothing to restore; PostgreSQL, or a failure,
+ * which is not an error: the work only goes slower). */
+#define GX_STATS_BIG_CACHE_KIB 1048576
+void gx_stats_cache_big(struct gx_store *s, struct gx_conn *c, int64_t *saved);
+void gx_stats_cache_restore(struct gx_conn *c, int64_t saved);
 
 /* The tenant's time zone and currency (defaults UTC, CNY). */
 int gx_tenant_zone(struct gx_conn *c, int64_t tenant_id, char *zone, size_t zcap, char *currency,

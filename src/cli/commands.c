@@ -1078,8 +1078,9 @@ int gx_cmd_analytics(struct gx_cli *c)
 				       json_string_value(json_object_get(f, "error")));
 		}
 		if (!rc)
-			printf("guanxi: fitted in %.2f s (reading the statistics included), scored in %.2f s\n",
+			printf("guanxi: fitted in %.2f s (%.2f s of CPU; reading the statistics included), scored in %.2f s\n",
 			       json_real_value(json_object_get(out, "fit_seconds")),
+			       json_real_value(json_object_get(out, "fit_cpu_seconds")),
 			       json_real_value(json_object_get(out, "score_seconds")));
 	} else if (!rc) {
 		rc = gx_analytics_score_all(s, tid, &out);

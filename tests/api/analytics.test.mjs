@@ -569,3 +569,23 @@ test('the customer list itself filters on the analytics', { skip: !listHooked &&
   assert.deepEqual(t2.items.map((c) => c.code).sort(), hooked ? ['C5', 'Z'] : ['C5'], 'Z: costs, no revenue, one person');
   assertProblem(await gx.get('/api/v1/customers?segment=vip', auth('admin')), 400);
 });
+
+// last: its customers and rows would change the counts of the tests above
+test('a manager\'s bulk import finds only the customers the manager may see (by code and by id, looked up 500 at a time)', async () => {
+  // mgr leads no team: the pool only. VP is in the pool (no owner), VA is s2's. Rows count from 0.
+  const vp = await gx.create('customers?force=true', { name: '公海 VP', code: 'VP' }, auth('admin'));
+  const va = await gx.create('customers?force=true', { name: '私有 VA', code: 'VA', owner_id: uid.s2 }, auth('admin'));
+  assert.equal((await gx.get(`/api/v1/customers/${va.id}`, auth('mgr'))).status, 404, 'VA is not the manager\'s');
+  const row = (k, ref) => ({ ...k, occurred_at: daysAgo(3), amount: 1500, external_ref: ref });
+  const before = await gx.count('transactions', auth('admin'));
+  const r = await gx.post('/api/v1/transactions:bulk', { items: [row({ customer_code: 'VP' }, 'VIS-1'),
+    row({ customer_code: 'VA' }, 'VIS-2'), row({ customer_id: va.id }, 'VIS-3'), row({ customer_id: vp.id }, 'VIS-4')] }, auth('mgr'));
+  assert.equal(r.status, 422, r.text);
+  assert.deepEqual(r.json.errors.map((e) => [e.row, e.field, e.code]),
+    [[1, 'customer_code', 'unknown_customer'], [2, 'customer_id', 'unknown_customer']]);
+  assert.equal(await gx.count('transactions', auth('admin')), before, 'nothing was written');
+  const ok = await gx.post('/api/v1/transactions:bulk', { items: [row({ customer_code: 'VP' }, 'VIS-1'), row({ customer_id: vp.id }, 'VIS-4')] }, auth('mgr'));
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.json.created, 2);
+  assert.equal((await gx.getOk(`/api/v1/customers/${vp.id}/insights`, auth('admin'))).stats.transaction_count, 2);
+});

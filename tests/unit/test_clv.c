@@ -264,6 +264,38 @@ GX_TEST(clv_cdnow_bgnbd_fit_reproduces_paper)
 	ASSERT_PUBLISHED(p2.b, 2.426, 0.001);
 }
 
+/* More than 100,000 customers start from the fit of a sample of them
+ * (clv.c, WARM_MIN): CDNOW repeated 43 times (101,351 customers) has the
+ * same maximum as CDNOW itself, so the warm-started fits must land on the
+ * parameters of the plain ones (to the flatness of the likelihood along its
+ * ridge: 1e-4) and on 43 times their log-likelihood. */
+GX_TEST(clv_cdnow_repeated_fits_start_warm_and_agree)
+{
+	enum { REP = 43 };
+	static struct gx_clv_summary s[CDNOW_N], big[CDNOW_N * REP];
+	cdnow_summary(s);
+	for (int k = 0; k < REP; k++)
+		memcpy(big + (size_t)k * CDNOW_N, s, sizeof s);
+	struct gx_bgnbd_params p, pb;
+	ASSERT_EQ_INT(gx_bgnbd_fit(s, CDNOW_N, &p), 0);
+	ASSERT_EQ_INT(gx_bgnbd_fit(big, CDNOW_N * REP, &pb), 0);
+	fprintf(stderr, "  BG/NBD x%d: r=%.6f alpha=%.6f a=%.6f b=%.6f (%d iterations, %d alone)\n", REP, pb.r, pb.alpha,
+		pb.a, pb.b, pb.iterations, p.iterations);
+	ASSERT_REL(pb.r, p.r, 1e-4);
+	ASSERT_REL(pb.alpha, p.alpha, 1e-4);
+	ASSERT_REL(pb.a, p.a, 1e-4);
+	ASSERT_REL(pb.b, p.b, 1e-4);
+	ASSERT_REL(pb.loglik, REP * p.loglik, 1e-10);
+	struct gx_gg_params g, gb;
+	ASSERT_EQ_INT(gx_gg_fit(s, CDNOW_N, &g), 0);
+	ASSERT_EQ_INT(gx_gg_fit(big, CDNOW_N * REP, &gb), 0);
+	ASSERT_EQ_INT(gb.n_used, 946 * REP);
+	ASSERT_REL(gb.p, g.p, 1e-4);
+	ASSERT_REL(gb.q, g.q, 1e-4);
+	ASSERT_REL(gb.v, g.v, 1e-4);
+	ASSERT_REL(gb.loglik, REP * g.loglik, 1e-10);
+}
+
 GX_TEST(clv_cdnow_gamma_gamma_fit_reproduces_note)
 {
 	static struct gx_clv_summary s[CDNOW_N];
