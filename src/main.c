@@ -21,7 +21,8 @@ static const struct command commands[] = {
 	{"serve", gx_cmd_serve, "serve [--listen 127.0.0.1:8080] [--db FILE]",
 	 "Runs the HTTP server (REST API under /api/v1 and the web app at /)."},
 	{"init", gx_cmd_init,
-	 "init [--db FILE] [--admin-user admin] [--admin-password PW | --generate-password] [--tenant SLUG] [--tenant-name NAME]",
+	 "init [--db FILE] [--admin-user admin] [--admin-password PW | --generate-password] [--tenant SLUG] [--tenant-name NAME]\n"
+	 "     [--locale zh-CN|zh-TW|en] [--time-zone Asia/Shanghai] [--currency CNY]",
 	 "Creates the database and the first tenant and administrator. The password comes from\n"
 	 "--admin-password, GUANXI_ADMIN_PASSWORD or a prompt; --generate-password makes one and\n"
 	 "prints it once. There is no built-in default password."},

@@ -226,11 +226,28 @@ static char *generate_password(void)
 	return p;
 }
 
+/* The first company and its administrator are named in the tenant's language
+ * (the people who open the app first read these names in it). */
+static const char *default_tenant_name(const char *locale)
+{
+	return locale && strcmp(locale, "en") == 0 ? "My company" : "我的公司";
+}
+
+static const char *admin_display_name(const char *locale)
+{
+	if (locale && strcmp(locale, "en") == 0)
+		return "Administrator";
+	if (locale && strcmp(locale, "zh-TW") == 0)
+		return "系統管理員";
+	return "系统管理员";
+}
+
 int gx_cmd_init(struct gx_cli *c)
 {
 	const char *admin = gx_cli_opt(c, "admin-user");
 	const char *slug = gx_cli_opt(c, "tenant");
 	const char *tname = gx_cli_opt(c, "tenant-name");
+	const char *locale = gx_cli_opt(c, "locale");
 	bool generate = gx_cli_opt(c, "generate-password") != NULL;
 	struct stat st;
 	bool is_url = strstr(c->cfg.db, "://") != NULL;
@@ -269,13 +286,15 @@ int gx_cmd_init(struct gx_cli *c)
 	int rc = gx_cli_open(c, true, &s);
 	int64_t tid = 0;
 	if (!rc) {
-		rc = gx_tenant_create(s, slug ? slug : "default", tname ? tname : "我的公司", NULL, NULL, NULL, &tid);
+		rc = gx_tenant_create(s, slug ? slug : "default", tname ? tname : default_tenant_name(locale),
+				      gx_cli_opt(c, "time-zone"), gx_cli_opt(c, "currency"), locale, &tid);
 		if (rc)
-			fprintf(stderr, "guanxi: cannot create the tenant (slug: lower-case letters, digits, '-')\n");
+			fprintf(stderr, "guanxi: cannot create the tenant (slug: lower-case letters, digits, '-'; "
+					"--locale zh-CN, zh-TW or en; --time-zone an IANA name; --currency ISO 4217)\n");
 	}
 	long long uid = 0;
 	if (!rc)
-		rc = create_user(s, tid, admin ? admin : "admin", "系统管理员", "admin", NULL, pw, &uid);
+		rc = create_user(s, tid, admin ? admin : "admin", admin_display_name(locale), "admin", NULL, pw, &uid);
 	if (!rc) {
 		printf("guanxi: database %s is ready (tenant '%s').\n", gx_cli_db_name(c), slug ? slug : "default");
 		if (generate)
@@ -340,7 +359,8 @@ int gx_cmd_tenant(struct gx_cli *c)
 			if (rc == GX_ECONFLICT)
 				fprintf(stderr, "guanxi: tenant '%s' exists already\n", c->pos[1]);
 			else if (rc)
-				fprintf(stderr, "guanxi: a slug is 1-63 lower-case letters, digits or '-'\n");
+				fprintf(stderr, "guanxi: a slug is 1-63 lower-case letters, digits or '-'; --locale zh-CN, "
+						"zh-TW or en; --time-zone an IANA name; --currency ISO 4217\n");
 			else
 				printf("guanxi: tenant '%s' added; add its first admin with 'guanxi user add NAME --role admin --tenant %s'\n",
 				       c->pos[1], c->pos[1]);

@@ -268,10 +268,37 @@ static bool slug_ok(const char *s)
 	return true;
 }
 
+static bool valid_time_zone(const char *tz)
+{
+	/* an IANA name: Area/City, letters, digits, _ + - / */
+	if (strlen(tz) > 64 || !strchr(tz, '/'))
+		return strcmp(tz, "UTC") == 0;
+	for (const char *p = tz; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_+-/", *p))
+			return false;
+	return true;
+}
+
+static bool valid_currency(const char *c)
+{
+	return strlen(c) == 3 && isupper((unsigned char)c[0]) && isupper((unsigned char)c[1]) &&
+	       isupper((unsigned char)c[2]);
+}
+
+static bool valid_locale(const char *l)
+{
+	for (const char *const *x = locales; *x; x++)
+		if (strcmp(*x, l) == 0)
+			return true;
+	return false;
+}
+
 int gx_tenant_create(struct gx_store *s, const char *slug, const char *name, const char *time_zone,
 		     const char *currency, const char *locale, int64_t *id_out)
 {
-	if (!slug_ok(slug) || !name || !*name || !gx_utf8_valid(name, strlen(name)) || strlen(name) > 200)
+	if (!slug_ok(slug) || !name || !*name || !gx_utf8_valid(name, strlen(name)) || strlen(name) > 200 ||
+	    (time_zone && !valid_time_zone(time_zone)) || (currency && !valid_currency(currency)) ||
+	    (locale && !valid_locale(locale)))
 		return GX_EINVAL;
 	char now[40];
 	gx_time_iso(gx_now_ms(), now, sizeof now);
@@ -393,17 +420,6 @@ int gx_tenant_get(struct gx_ctx *ctx, json_t **out)
 	return rc;
 }
 
-static bool valid_time_zone(const char *tz)
-{
-	/* an IANA name: Area/City, letters, digits, _ + - / */
-	if (strlen(tz) > 64 || !strchr(tz, '/'))
-		return strcmp(tz, "UTC") == 0;
-	for (const char *p = tz; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("_+-/", *p))
-			return false;
-	return true;
-}
-
 int gx_tenant_update(struct gx_ctx *ctx, const json_t *input, json_t **out, struct gx_errors *errs)
 {
 	static const char *const allowed[] = {"name", "time_zone", "currency", "locale", "settings", NULL};
@@ -432,12 +448,10 @@ int gx_tenant_update(struct gx_ctx *ctx, const json_t *input, json_t **out, stru
 		} else if (strcmp(key, "time_zone") == 0 && !valid_time_zone(s)) {
 			gx_errors_add(errs, key, "invalid_format", "use an IANA time zone such as Asia/Shanghai");
 			bad++;
-		} else if (strcmp(key, "currency") == 0 &&
-			   (strlen(s) != 3 || !isupper((unsigned char)s[0]) || !isupper((unsigned char)s[1]) ||
-			    !isupper((unsigned char)s[2]))) {
+		} else if (strcmp(key, "currency") == 0 && !valid_currency(s)) {
 			gx_errors_add(errs, key, "invalid_format", "use an ISO 4217 code such as CNY or TWD");
 			bad++;
-		} else if (strcmp(key, "locale") == 0 && strcmp(s, "zh-CN") && strcmp(s, "zh-TW") && strcmp(s, "en")) {
+		} else if (strcmp(key, "locale") == 0 && !valid_locale(s)) {
 			gx_errors_add(errs, key, "invalid_option", "locale must be zh-CN, zh-TW or en");
 			bad++;
 		}

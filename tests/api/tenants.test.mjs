@@ -3,7 +3,10 @@
 // audit, API keys, references, the tenant settings).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Guanxi, ADMIN_PASSWORD, USER_PASSWORD, assertProblem, errorsFor } from './harness.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Guanxi, ADMIN_PASSWORD, USER_PASSWORD, assertProblem, errorsFor, runCli, assertNoSanitizerReport, sqlite } from './harness.mjs';
 
 const gx = new Guanxi({
   tenant: 'alpha', tenantName: 'Alpha 甲公司',
@@ -176,4 +179,45 @@ test('each tenant reads and changes only its own settings', async () => {
   const ta = await gx.getOk('/api/v1/tenant', { token: A.token });
   assert.deepEqual(ta, snapA.tenant, 'B\'s settings change touched A');
   assert.equal(ta.name, 'Alpha 甲公司');
+});
+
+test('init and tenant add take the language, time zone and currency, and refuse values the API refuses', async () => {
+  // a SQLite file of its own on either backend: this is about the CLI's arguments
+  const dir = mkdtempSync(join(tmpdir(), 'gx-init-'));
+  try {
+    const cli = async (args) => {
+      const r = await runCli(args);
+      assertNoSanitizerReport(r.stderr, `guanxi ${args[0]}`);
+      return r;
+    };
+    const tenants = async (db) => sqlite(db, 'SELECT slug, name, locale, time_zone, currency FROM tenants ORDER BY slug');
+    const admins = async (db) => sqlite(db, "SELECT display_name FROM users WHERE role = 'admin'");
+    const cases = [
+      ['zh-TW', 'Asia/Taipei', 'TWD', '我的公司', '系統管理員'],
+      ['en', 'Europe/London', 'GBP', 'My company', 'Administrator'],
+      [null, null, null, '我的公司', '系统管理员'],
+    ];
+    for (const [locale, tz, cur, company, admin] of cases) {
+      const db = join(dir, `${locale || 'default'}.db`);
+      const extra = locale ? ['--locale', locale, '--time-zone', tz, '--currency', cur] : [];
+      const r = await cli(['init', '--db', db, '--admin-password', ADMIN_PASSWORD, ...extra]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((await tenants(db)).trim(), `default|${company}|${locale || 'zh-CN'}|${tz || 'Asia/Shanghai'}|${cur || 'CNY'}`);
+      assert.equal((await admins(db)).trim(), admin);
+    }
+    for (const bad of [['--locale', 'fr'], ['--time-zone', 'Mars; DROP TABLE tenants'], ['--currency', 'cny']]) {
+      const db = join(dir, `bad${bad[0]}.db`);
+      const r = await cli(['init', '--db', db, '--admin-password', ADMIN_PASSWORD, ...bad]);
+      assert.notEqual(r.code, 0, `init ${bad.join(' ')} was accepted`);
+      assert.match(r.stderr, /--locale zh-CN, zh-TW or en/);
+      const made = await cli(['tenant', 'list', '--db', db]);
+      assert.doesNotMatch(made.stdout, /default/, `init ${bad.join(' ')} left a tenant behind`);
+      const db2 = join(dir, 'en.db');
+      const t = await cli(['tenant', 'add', 'other', '--name', 'Other', ...bad, '--db', db2]);
+      assert.notEqual(t.code, 0, `tenant add ${bad.join(' ')} was accepted`);
+      assert.doesNotMatch(await tenants(db2), /other/, `tenant add ${bad.join(' ')} wrote a tenant`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
