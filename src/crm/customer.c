@@ -198,7 +198,6 @@ static int activity_visibility(const struct gx_ctx *ctx, struct gx_visibility *v
 
 /* Digits only, for phone comparison (the last 11 digits: a mainland mobile
  * with or without +86). */
-void gx_customer_phone_key(const char *in, char *out, size_t cap);
 void gx_customer_phone_key(const char *in, char *out, size_t cap)
 {
 	char d[64];
@@ -210,9 +209,17 @@ void gx_customer_phone_key(const char *in, char *out, size_t cap)
 	snprintf(out, cap, "%s", n > 11 ? d + n - 11 : d);
 }
 
+/* The e-mail lower-cased (ASCII), cut to cap - 1 bytes. */
+void gx_customer_email_key(const char *in, char *out, size_t cap)
+{
+	size_t i = 0;
+	for (; in[i] && i + 1 < cap; i++)
+		out[i] = (char)tolower((unsigned char)in[i]);
+	out[i] = '\0';
+}
+
 /* The folded name without spaces and common company suffixes, so that
  * "上海华联有限公司" and "上海華聯" compare equal. */
-int gx_customer_name_key(const char *name, char *out, size_t cap);
 int gx_customer_name_key(const char *name, char *out, size_t cap)
 {
 	char folded[1024];
@@ -270,8 +277,7 @@ static int set_keys(json_t *values, const json_t *current)
 	if (em) {
 		char key[300] = "";
 		if (json_is_string(em))
-			for (size_t i = 0; i < sizeof key - 1 && json_string_value(em)[i]; i++)
-				key[i] = (char)tolower((unsigned char)json_string_value(em)[i]);
+			gx_customer_email_key(json_string_value(em), key, sizeof key);
 		json_object_set_new(values, "email_key", *key ? json_string(key) : json_null());
 	}
 	return 0;
