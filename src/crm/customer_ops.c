@@ -322,17 +322,21 @@ static int is_member(struct gx_ctx *ctx, struct gx_conn *c, int64_t customer, in
 
 /* ---- merge ------------------------------------------------------------------------------ */
 
-static int ids_of(struct gx_ctx *ctx, struct gx_conn *c, const char *sql, int64_t customer_id, json_t *out)
+/* Appends to out {"id", <second>} for each row of sql's two id columns,
+ * sql bound with the tenant and param: the records a merge, a release or
+ * a handover then moves or ends one by one. */
+static int ids_of(struct gx_ctx *ctx, struct gx_conn *c, const char *sql, int64_t param, const char *second,
+		  json_t *out)
 {
 	struct gx_stmt *st;
 	int rc = gx_conn_prepare(c, sql, &st);
 	if (rc)
 		return rc;
 	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
-	gx_stmt_bind_int64(st, 2, customer_id);
+	gx_stmt_bind_int64(st, 2, param);
 	while ((rc = gx_stmt_step(st)) == GX_ROW)
 		json_array_append_new(out, json_pack("{s:I, s:I}", "id", (json_int_t)gx_stmt_col_int64(st, 0),
-						     "user_id", (json_int_t)gx_stmt_col_int64(st, 1)));
+						     second, (json_int_t)gx_stmt_col_int64(st, 1)));
 	gx_stmt_reset(st);
 	return rc < 0 ? rc : 0;
 }
@@ -381,11 +385,11 @@ int gx_customer_merge(struct gx_ctx *ctx, int64_t into, int64_t from, json_t **o
 	struct gx_ctx sys = *ctx;
 	sys.role = NULL; /* the moves themselves are the system's */
 	if (!rc)
-		rc = ids_of(&sys, c, "SELECT id, 0 FROM contacts WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL", from, contacts);
+		rc = ids_of(&sys, c, "SELECT id, 0 FROM contacts WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL", from, "user_id", contacts);
 	if (!rc)
-		rc = ids_of(&sys, c, "SELECT id, 0 FROM activities WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL", from, acts);
+		rc = ids_of(&sys, c, "SELECT id, 0 FROM activities WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL", from, "user_id", acts);
 	if (!rc)
-		rc = ids_of(&sys, c, "SELECT id, user_id FROM relationships WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL", from, rels);
+		rc = ids_of(&sys, c, "SELECT id, user_id FROM relationships WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL", from, "user_id", rels);
 	if (!rc)
 		rc = move_children(&sys, c, &gx_contacts_entity, contacts, into);
 	if (!rc)
@@ -481,11 +485,19 @@ int gx_customer_merge(struct gx_ctx *ctx, int64_t into, int64_t from, json_t **o
 
 /* ---- relationship team -------------------------------------------------------------------- */
 
-int gx_customer_team(struct gx_ctx *ctx, int64_t id, json_t **out)
+/* What is shown of a customer needs the customer visible to the caller:
+ * 0, GX_ENOTFOUND or a database error. */
+static int customer_visible(struct gx_ctx *ctx, int64_t id)
 {
 	json_t *cust = NULL;
 	int rc = gx_entity_get(ctx, &gx_customers_entity, id, false, &cust);
 	json_decref(cust);
+	return rc;
+}
+
+int gx_customer_team(struct gx_ctx *ctx, int64_t id, json_t **out)
+{
+	int rc = customer_visible(ctx, id);
 	if (rc)
 		return rc;
 	struct gx_conn *c;
@@ -524,9 +536,7 @@ int gx_customer_team(struct gx_ctx *ctx, int64_t id, json_t **out)
 
 int gx_customer_timeline(struct gx_ctx *ctx, int64_t id, const char *cursor, int limit, json_t **out)
 {
-	json_t *cust = NULL;
-	int rc = gx_entity_get(ctx, &gx_customers_entity, id, false, &cust);
-	json_decref(cust);
+	int rc = customer_visible(ctx, id);
 	if (rc)
 		return rc;
 	/* cursor = "<time>|<kind>|<id>" of the last item shown */
@@ -672,7 +682,7 @@ static int end_memberships(struct gx_ctx *ctx, struct gx_conn *c, int64_t custom
 {
 	json_t *rels = json_array();
 	int rc = ids_of(ctx, c, "SELECT id, user_id FROM relationships WHERE tenant_id = ? AND customer_id = ? "
-				"AND deleted_at IS NULL", customer_id, rels);
+				"AND deleted_at IS NULL", customer_id, "user_id", rels);
 	size_t i;
 	json_t *it;
 	json_array_foreach(rels, i, it) {
@@ -796,19 +806,9 @@ int gx_user_handover(struct gx_ctx *ctx, int64_t from, int64_t to, json_t **out,
 	}
 	struct gx_ctx sys = *ctx;
 	sys.role = NULL;
-	struct gx_stmt *st;
 	if (!rc)
-		rc = gx_conn_prepare(c, "SELECT id, customer_id FROM relationships WHERE tenant_id = ? AND user_id = ? "
-					"AND deleted_at IS NULL", &st);
-	if (!rc) {
-		gx_stmt_bind_int64(st, 1, ctx->tenant_id);
-		gx_stmt_bind_int64(st, 2, from);
-		while ((rc = gx_stmt_step(st)) == GX_ROW)
-			json_array_append_new(rels, json_pack("{s:I, s:I}", "id", (json_int_t)gx_stmt_col_int64(st, 0),
-							      "customer_id", (json_int_t)gx_stmt_col_int64(st, 1)));
-		rc = rc < 0 ? rc : 0;
-		gx_stmt_reset(st);
-	}
+		rc = ids_of(ctx, c, "SELECT id, customer_id FROM relationships WHERE tenant_id = ? AND user_id = ? "
+				    "AND deleted_at IS NULL", from, "customer_id", rels);
 	json_t *moved = json_array();
 	size_t i;
 	json_t *it;
