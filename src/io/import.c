@@ -312,6 +312,18 @@ static json_t *live_json(int64_t tenant_id, int64_t id)
 
 /* ---- small SQL helpers ---------------------------------------------------------------- */
 
+/* Binds the parameters fmt describes ('i' int64, 's' text or NULL), one
+ * per character, the way both helpers below take them. */
+static void bind_fmt(struct gx_stmt *st, const char *fmt, va_list ap)
+{
+	for (int k = 1; fmt[k - 1]; k++) {
+		if (fmt[k - 1] == 'i')
+			gx_stmt_bind_int64(st, k, va_arg(ap, int64_t));
+		else
+			gx_stmt_bind_str(st, k, va_arg(ap, const char *));
+	}
+}
+
 /* Runs sql with int64 and text parameters described by fmt ('i' int64,
  * 's' text or NULL) and returns the first column of the first row as an
  * int64 in *out (0 when no row). */
@@ -323,12 +335,7 @@ static int sql_int(struct gx_conn *c, const char *sql, int64_t *out, const char 
 		return rc;
 	va_list ap;
 	va_start(ap, fmt);
-	for (int k = 1; fmt[k - 1]; k++) {
-		if (fmt[k - 1] == 'i')
-			gx_stmt_bind_int64(st, k, va_arg(ap, int64_t));
-		else
-			gx_stmt_bind_str(st, k, va_arg(ap, const char *));
-	}
+	bind_fmt(st, fmt, ap);
 	va_end(ap);
 	rc = gx_stmt_step(st);
 	if (out)
@@ -346,12 +353,7 @@ static int sql_ids(struct gx_conn *c, const char *sql, int64_t *ids, int *n, int
 		return rc;
 	va_list ap;
 	va_start(ap, fmt);
-	for (int k = 1; fmt[k - 1]; k++) {
-		if (fmt[k - 1] == 'i')
-			gx_stmt_bind_int64(st, k, va_arg(ap, int64_t));
-		else
-			gx_stmt_bind_str(st, k, va_arg(ap, const char *));
-	}
+	bind_fmt(st, fmt, ap);
 	va_end(ap);
 	*n = 0;
 	while (*n < max && (rc = gx_stmt_step(st)) == GX_ROW)
