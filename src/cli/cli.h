@@ -33,6 +33,14 @@ int gx_cli_open(struct gx_cli *c, bool create, struct gx_store **out);
 char *gx_cli_password(const struct gx_cli *c, const char *opt, const char *env, const char *prompt);
 /* Resolves --tenant SLUG (or the only tenant) to an id. */
 int gx_cli_tenant(struct gx_cli *c, struct gx_store *s, long long *tenant_id);
+/* Opens the existing database (gx_cli_open) and resolves the tenant
+ * (gx_cli_tenant), what most subcommands do first. On an error, said on
+ * stderr, nothing stays open: *out is NULL. The caller closes *out. */
+int gx_cli_open_tenant(struct gx_cli *c, struct gx_store **out, long long *tenant_id);
+/* A new password of 16 characters from an alphabet without look-alikes,
+ * for a password shown once (init --generate-password, the demo's staff).
+ * Caller frees (sodium_memzero first); NULL when out of memory. */
+char *gx_cli_generate_password(void);
 
 int gx_cmd_serve(struct gx_cli *c);
 int gx_cmd_init(struct gx_cli *c);

@@ -154,6 +154,19 @@ int gx_cli_tenant(struct gx_cli *c, struct gx_store *s, long long *tenant_id)
 	return 0;
 }
 
+int gx_cli_open_tenant(struct gx_cli *c, struct gx_store **out, long long *tenant_id)
+{
+	*tenant_id = 0;
+	int rc = gx_cli_open(c, false, out);
+	if (!rc)
+		rc = gx_cli_tenant(c, *out, tenant_id);
+	if (rc && *out) {
+		gx_store_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 /* ---- serve ------------------------------------------------------------------------ */
 
 int gx_cmd_serve(struct gx_cli *c)
@@ -213,7 +226,7 @@ static int create_user(struct gx_store *s, long long tenant_id, const char *user
 	return rc;
 }
 
-static char *generate_password(void)
+char *gx_cli_generate_password(void)
 {
 	/* 16 characters from an alphabet without look-alikes */
 	static const char alphabet[] = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -267,7 +280,7 @@ int gx_cmd_init(struct gx_cli *c)
 			return GX_ECONFLICT;
 		}
 	}
-	char *pw = generate ? generate_password()
+	char *pw = generate ? gx_cli_generate_password()
 			    : gx_cli_password(c, "admin-password", "GUANXI_ADMIN_PASSWORD",
 					      "Password for the administrator: ");
 	if (!pw) {
@@ -410,15 +423,10 @@ int gx_cmd_user(struct gx_cli *c)
 		return GX_EINVAL;
 	}
 	struct gx_store *s;
-	int rc = gx_cli_open(c, false, &s);
+	long long tid;
+	int rc = gx_cli_open_tenant(c, &s, &tid);
 	if (rc)
 		return rc;
-	long long tid;
-	rc = gx_cli_tenant(c, s, &tid);
-	if (rc) {
-		gx_store_close(s);
-		return rc;
-	}
 	if (list) {
 		struct gx_arena a;
 		gx_arena_init(&a, 0);
@@ -558,13 +566,20 @@ int gx_cmd_check(struct gx_cli *c)
 
 /* ---- import and export of customers and contacts; the full export ---------------------- */
 
-/* The context the CLI's imports and exports run in: the system, or with
+/* Opens the database and the tenant (*s, NULL on an error there) and sets
+ * up the context the CLI's imports and exports run in: the system, or with
  * --as USERNAME that user (their role's visibility, their name in the
- * audit log). */
-static int io_ctx(struct gx_cli *c, struct gx_store *s, long long tid, struct gx_arena *a, struct gx_ctx *ctx,
-		  char *role, size_t rolecap)
+ * audit log). The caller frees the arena a (always initialised) and
+ * closes *s. */
+static int io_open(struct gx_cli *c, struct gx_store **s, struct gx_arena *a, struct gx_ctx *ctx, char *role,
+		   size_t rolecap)
 {
-	*ctx = (struct gx_ctx){.store = s, .arena = a, .tenant_id = tid, .ip = "cli"};
+	gx_arena_init(a, 0);
+	long long tid;
+	int rc = gx_cli_open_tenant(c, s, &tid);
+	if (rc)
+		return rc;
+	*ctx = (struct gx_ctx){.store = *s, .arena = a, .tenant_id = tid, .ip = "cli"};
 	gx_user_module_init();
 	gx_customer_module_init();
 	gx_entity_register(&gx_import_mappings_entity);
@@ -573,7 +588,7 @@ static int io_ctx(struct gx_cli *c, struct gx_store *s, long long tid, struct gx
 		return 0;
 	int64_t uid;
 	json_t *u = NULL;
-	int rc = gx_user_find(ctx, as, &uid);
+	rc = gx_user_find(ctx, as, &uid);
 	if (!rc)
 		rc = gx_entity_get(ctx, &gx_users_entity, uid, false, &u);
 	if (rc) {
@@ -669,16 +684,10 @@ static int import_records(struct gx_cli *c)
 	struct stat sb;
 	uint64_t size = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
 	struct gx_store *s = NULL;
-	long long tid = 0;
-	int rc = gx_cli_open(c, false, &s);
-	if (!rc)
-		rc = gx_cli_tenant(c, s, &tid);
 	struct gx_arena a;
-	gx_arena_init(&a, 0);
 	struct gx_ctx ctx;
 	char role[16];
-	if (!rc)
-		rc = io_ctx(c, s, tid, &a, &ctx, role, sizeof role);
+	int rc = io_open(c, &s, &a, &ctx, role, sizeof role);
 	/* names to ids: a saved mapping, the owner */
 	if (!rc && gx_cli_opt(c, "mapping")) {
 		struct gx_list_query q;
@@ -804,16 +813,10 @@ static int import_batch_cmd(struct gx_cli *c)
 		return GX_EINVAL;
 	}
 	struct gx_store *s = NULL;
-	long long tid = 0;
-	int rc = gx_cli_open(c, false, &s);
-	if (!rc)
-		rc = gx_cli_tenant(c, s, &tid);
 	struct gx_arena a;
-	gx_arena_init(&a, 0);
 	struct gx_ctx ctx;
 	char role[16];
-	if (!rc)
-		rc = io_ctx(c, s, tid, &a, &ctx, role, sizeof role);
+	int rc = io_open(c, &s, &a, &ctx, role, sizeof role);
 	if (!rc && undo) {
 		json_t *out = NULL;
 		struct gx_errors errs = {0};
@@ -939,16 +942,10 @@ int gx_cmd_export(struct gx_cli *c)
 	if (gx_cli_opt(c, "vcard-version"))
 		o.vcard_version = strcmp(gx_cli_opt(c, "vcard-version"), "4.0") ? 30 : 40;
 	struct gx_store *s = NULL;
-	long long tid = 0;
-	int rc = gx_cli_open(c, false, &s);
-	if (!rc)
-		rc = gx_cli_tenant(c, s, &tid);
 	struct gx_arena a;
-	gx_arena_init(&a, 0);
 	struct gx_ctx ctx;
 	char role[16];
-	if (!rc)
-		rc = io_ctx(c, s, tid, &a, &ctx, role, sizeof role);
+	int rc = io_open(c, &s, &a, &ctx, role, sizeof role);
 	const struct gx_entity *e = rc ? NULL : gx_entity_find(c->pos[0]);
 	if (!rc && !e) {
 		fprintf(stderr, "guanxi: nothing called '%s' to export (customers, contacts, activities, ...)\n", c->pos[0]);
@@ -1016,10 +1013,8 @@ static int import_transactions(struct gx_cli *c)
 		return GX_EIO;
 	}
 	struct gx_store *s = NULL;
-	int rc = gx_cli_open(c, false, &s);
-	long long tid = 0;
-	if (!rc)
-		rc = gx_cli_tenant(c, s, &tid);
+	long long tid;
+	int rc = gx_cli_open_tenant(c, &s, &tid);
 	struct gx_tx_import_summary sum = {0};
 	if (!rc) {
 		rc = gx_transactions_import_csv(s, tid, f, batch, &sum);
@@ -1070,11 +1065,10 @@ int gx_cmd_analytics(struct gx_cli *c)
 		return GX_EINVAL;
 	}
 	struct gx_store *s;
-	int rc = gx_cli_open(c, false, &s);
-	if (rc)
-		return rc;
 	long long tid;
-	rc = gx_cli_tenant(c, s, &tid);
+	int rc = gx_cli_open_tenant(c, &s, &tid);
+	if (rc)
+		return rc; /* said why */
 	json_t *out = NULL;
 	if (!rc && strcmp(sub, "rebuild") == 0) {
 		int64_t n = 0;

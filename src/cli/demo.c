@@ -336,15 +336,10 @@ static int demo_transactions(struct gx_ctx *ctx, struct gx_store *s, int *made)
 int gx_cmd_demo(struct gx_cli *c)
 {
 	struct gx_store *s;
-	int rc = gx_cli_open(c, false, &s);
+	long long tid;
+	int rc = gx_cli_open_tenant(c, &s, &tid);
 	if (rc)
 		return rc;
-	long long tid;
-	rc = gx_cli_tenant(c, s, &tid);
-	if (rc) {
-		gx_store_close(s);
-		return rc;
-	}
 	struct gx_arena a;
 	gx_arena_init(&a, 0);
 	struct gx_ctx ctx = {.store = s, .arena = &a, .tenant_id = tid};
@@ -368,11 +363,11 @@ int gx_cmd_demo(struct gx_cli *c)
 	printf("%-14s %-8s %-10s %s\n", "USERNAME", "NAME", "ROLE", "PASSWORD (shown once)");
 	for (size_t i = 0; !rc && i < sizeof users / sizeof users[0]; i++) {
 		const struct demo_user *u = &users[i];
-		char pw[17];
-		static const char alphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";
-		for (int k = 0; k < 16; k++)
-			pw[k] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
-		pw[16] = '\0';
+		char *pw = gx_cli_generate_password();
+		if (!pw) {
+			rc = GX_ENOMEM;
+			break;
+		}
 		json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "username", u->username, "display_name",
 				       u->name, "role", u->role, "email", u->email, "password", pw, "locale",
 				       u->team == 2 ? "zh-TW" : "zh-CN");
@@ -391,6 +386,8 @@ int gx_cmd_demo(struct gx_cli *c)
 		} else if (r != GX_ECONFLICT) {
 			rc = r;
 		}
+		sodium_memzero(pw, strlen(pw));
+		free(pw);
 		json_decref(errs.list);
 		json_decref(in);
 		json_decref(out);

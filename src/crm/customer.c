@@ -198,7 +198,6 @@ static int activity_visibility(const struct gx_ctx *ctx, struct gx_visibility *v
 
 /* Digits only, for phone comparison (the last 11 digits: a mainland mobile
  * with or without +86). */
-void gx_customer_phone_key(const char *in, char *out, size_t cap);
 void gx_customer_phone_key(const char *in, char *out, size_t cap)
 {
 	char d[64];
@@ -210,9 +209,17 @@ void gx_customer_phone_key(const char *in, char *out, size_t cap)
 	snprintf(out, cap, "%s", n > 11 ? d + n - 11 : d);
 }
 
+/* The e-mail lower-cased (ASCII), cut to cap - 1 bytes. */
+void gx_customer_email_key(const char *in, char *out, size_t cap)
+{
+	size_t i = 0;
+	for (; in[i] && i + 1 < cap; i++)
+		out[i] = (char)tolower((unsigned char)in[i]);
+	out[i] = '\0';
+}
+
 /* The folded name without spaces and common company suffixes, so that
  * "上海华联有限公司" and "上海華聯" compare equal. */
-int gx_customer_name_key(const char *name, char *out, size_t cap);
 int gx_customer_name_key(const char *name, char *out, size_t cap)
 {
 	char folded[1024];
@@ -270,8 +277,7 @@ static int set_keys(json_t *values, const json_t *current)
 	if (em) {
 		char key[300] = "";
 		if (json_is_string(em))
-			for (size_t i = 0; i < sizeof key - 1 && json_string_value(em)[i]; i++)
-				key[i] = (char)tolower((unsigned char)json_string_value(em)[i]);
+			gx_customer_email_key(json_string_value(em), key, sizeof key);
 		json_object_set_new(values, "email_key", *key ? json_string(key) : json_null());
 	}
 	return 0;
@@ -328,7 +334,11 @@ static int next_code(struct gx_ctx *ctx, struct gx_conn *c, char *out, size_t ca
 
 /* ---- hooks: customers -------------------------------------------------------------------- */
 
-static int user_exists(struct gx_ctx *ctx, struct gx_conn *c, int64_t id)
+/* The user named by field (owner_id, user_id) must be an active user of
+ * the tenant, for every record that names one: 0, GX_EINVAL (said in errs)
+ * or a database error. */
+static int check_active_user(struct gx_ctx *ctx, struct gx_conn *c, int64_t id, const char *field,
+			     struct gx_errors *errs)
 {
 	struct gx_stmt *st;
 	int rc = gx_conn_prepare(c, "SELECT 1 FROM users WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL "
@@ -339,7 +349,13 @@ static int user_exists(struct gx_ctx *ctx, struct gx_conn *c, int64_t id)
 	gx_stmt_bind_int64(st, 2, id);
 	rc = gx_stmt_step(st);
 	gx_stmt_reset(st);
-	return rc == GX_ROW ? 1 : rc < 0 ? rc : 0;
+	if (rc < 0)
+		return rc;
+	if (rc != GX_ROW) {
+		gx_errors_add(errs, field, "not_found", "%s is not an active user", field);
+		return GX_EINVAL;
+	}
+	return 0;
 }
 
 static int customer_before_write(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
@@ -393,13 +409,9 @@ static int customer_before_write(struct gx_ctx *ctx, struct gx_conn *c, const st
 		gx_time_iso(gx_now_ms(), now, sizeof now);
 		int64_t owner_id = json_is_integer(owner) ? json_integer_value(owner) : 0;
 		if (owner_id) {
-			int rc = user_exists(ctx, c, owner_id);
-			if (rc < 0)
+			int rc = check_active_user(ctx, c, owner_id, "owner_id", errs);
+			if (rc)
 				return rc;
-			if (!rc) {
-				gx_errors_add(errs, "owner_id", "not_found", "owner_id is not an active user");
-				return GX_EINVAL;
-			}
 		} else if (ctx->role && strcmp(ctx->role, "sales") == 0) {
 			owner_id = ctx->user_id; /* a rep's own new customer is theirs */
 			json_object_set_new(values, "owner_id", json_integer(owner_id));
@@ -632,13 +644,9 @@ static int relationship_before_write(struct gx_ctx *ctx, struct gx_conn *c, cons
 		return rc;
 	json_t *uid = json_object_get(values, "user_id");
 	if (json_is_integer(uid)) {
-		rc = user_exists(ctx, c, json_integer_value(uid));
-		if (rc < 0)
+		rc = check_active_user(ctx, c, json_integer_value(uid), "user_id", errs);
+		if (rc)
 			return rc;
-		if (!rc) {
-			gx_errors_add(errs, "user_id", "not_found", "user_id is not an active user");
-			return GX_EINVAL;
-		}
 	}
 	if (!current && !json_object_get(values, "since")) {
 		char now[40];

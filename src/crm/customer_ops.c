@@ -18,9 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int gx_customer_name_key(const char *name, char *out, size_t cap);
-void gx_customer_phone_key(const char *in, char *out, size_t cap);
-
 /* ---- duplicates ------------------------------------------------------------------------ */
 
 /* Similarity of two name keys: Dice coefficient over character bigrams
@@ -59,22 +56,23 @@ int gx_customer_name_similarity(const char *a, const char *b)
 	return 200 * common / ((na - 1) + (nb - 1));
 }
 
-struct candidate {
-	int64_t id;
-	int score;
-	char reasons[64];
-};
-
-static void add_candidate(struct candidate *c, int *n, int max, int64_t id, int score, const char *reason)
+/* Adds id with reason, or raises its score to the higher one and adds the
+ * reason if it is new (mobile and phone may be the same number; a prefix
+ * term may list a customer twice). */
+static void add_candidate(struct gx_dup_candidate *c, int *n, int max, int64_t id, int score, const char *reason)
 {
 	for (int i = 0; i < *n; i++) {
-		if (c[i].id == id) {
-			if (score > c[i].score)
-				c[i].score = score;
-			size_t used = strlen(c[i].reasons);
+		if (c[i].id != id)
+			continue;
+		if (score > c[i].score)
+			c[i].score = score;
+		char probe[sizeof c[i].reasons + 2], needle[32];
+		snprintf(probe, sizeof probe, ",%s,", c[i].reasons);
+		snprintf(needle, sizeof needle, ",%s,", reason);
+		size_t used = strlen(c[i].reasons);
+		if (!strstr(probe, needle))
 			snprintf(c[i].reasons + used, sizeof c[i].reasons - used, ",%s", reason);
-			return;
-		}
+		return;
 	}
 	if (*n < max) {
 		c[*n].id = id;
@@ -86,12 +84,12 @@ static void add_candidate(struct candidate *c, int *n, int max, int64_t id, int 
 
 static int by_score(const void *a, const void *b)
 {
-	return ((const struct candidate *)b)->score - ((const struct candidate *)a)->score;
+	return ((const struct gx_dup_candidate *)b)->score - ((const struct gx_dup_candidate *)a)->score;
 }
 
 /* Runs a key query and adds each hit as a candidate. */
 static int key_hits(struct gx_ctx *ctx, struct gx_conn *c, const char *sql, const char *key, int64_t exclude,
-		    int score, const char *reason, struct candidate *cand, int *n, int max)
+		    int score, const char *reason, struct gx_dup_candidate *cand, int *n, int max)
 {
 	struct gx_stmt *st;
 	int rc = gx_conn_prepare(c, sql, &st);
@@ -106,10 +104,69 @@ static int key_hits(struct gx_ctx *ctx, struct gx_conn *c, const char *sql, cons
 	return rc < 0 ? rc : 0;
 }
 
-static int find_candidates(struct gx_ctx *ctx, struct gx_conn *c, const json_t *input, int64_t exclude,
-			   struct candidate *cand, int *n, int max)
+/* A customer whose name key other is similar enough to key is a candidate. */
+static void similar_hit(const char *key, int64_t id, const char *other, int64_t exclude,
+			struct gx_dup_candidate *cand, int *n, int max)
+{
+	int sim = other && id != exclude ? gx_customer_name_similarity(key, other) : 0;
+	if (sim >= 70)
+		add_candidate(cand, n, max, id, sim * 8 / 10, "similar_name");
+}
+
+/* Similar names: the customers sharing the name's first search term, at
+ * most GX_DUP_TERM_ROWS, streamed (an IN (…) over the term's records would
+ * read every record of a common term such as 上海 first). For an exact
+ * term they come in key order, so by record id on SQLite. */
+static int similar_names(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_sk_cond *t, const char *key,
+			 int64_t exclude, const struct gx_dup_cache *cache, struct gx_dup_candidate *cand, int *n,
+			 int max)
+{
+	const struct gx_dup_term_rows *kept = NULL;
+	int rc = cache ? cache->find(cache->ud, t, &kept) : 0;
+	if (rc)
+		return rc;
+	if (kept) {
+		for (int i = 0; i < kept->n; i++)
+			similar_hit(key, kept->ids[i], kept->keys[i], exclude, cand, n, max);
+		return 0;
+	}
+	struct gx_stmt *st;
+	rc = gx_conn_prepare(c, "SELECT c.id, c.name_key FROM search_terms t JOIN customers c ON c.tenant_id = t.tenant_id "
+				"AND c.id = t.record_id WHERE t.tenant_id = ? AND t.entity = 'customers' AND t.term >= ? "
+				"AND t.term < ? AND c.id <> ? AND c.deleted_at IS NULL LIMIT 200", &st); /* GX_DUP_TERM_ROWS */
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+	gx_stmt_bind_str(st, 2, t->term);
+	gx_stmt_bind_str(st, 3, t->upper);
+	gx_stmt_bind_int64(st, 4, exclude);
+	/* the rows are collected only to be offered to the cache */
+	struct gx_dup_term_rows rows;
+	rows.n = 0;
+	bool oom = false;
+	while ((rc = gx_stmt_step(st)) == GX_ROW) {
+		const char *other = gx_stmt_col_text(st, 1);
+		similar_hit(key, gx_stmt_col_int64(st, 0), other, exclude, cand, n, max);
+		if (cache && rows.n < GX_DUP_TERM_ROWS) {
+			rows.ids[rows.n] = gx_stmt_col_int64(st, 0);
+			rows.keys[rows.n] = other ? strdup(other) : NULL;
+			oom |= other && !rows.keys[rows.n];
+			rows.n++;
+		}
+	}
+	rc = rc < 0 ? rc : 0;
+	gx_stmt_reset(st);
+	if (!cache || rc || oom || !cache->keep(cache->ud, t, &rows))
+		for (int i = 0; i < rows.n; i++)
+			free(rows.keys[i]);
+	return rc;
+}
+
+int gx_customer_dup_candidates(struct gx_ctx *ctx, struct gx_conn *c, const json_t *input, int64_t exclude,
+			       const struct gx_dup_cache *cache, struct gx_dup_candidate *cand, int *n, int max)
 {
 	int rc = 0;
+	*n = 0;
 	const char *phones[2] = {json_string_value(json_object_get(input, "mobile")),
 				 json_string_value(json_object_get(input, "phone"))};
 	for (int i = 0; !rc && i < 2; i++) {
@@ -124,49 +181,24 @@ static int find_candidates(struct gx_ctx *ctx, struct gx_conn *c, const json_t *
 	const char *email = json_string_value(json_object_get(input, "email"));
 	if (!rc && email && *email) {
 		char key[300];
-		size_t i = 0;
-		for (; email[i] && i < sizeof key - 1; i++)
-			key[i] = (char)tolower((unsigned char)email[i]);
-		key[i] = '\0';
+		gx_customer_email_key(email, key, sizeof key);
 		rc = key_hits(ctx, c, "SELECT id FROM customers WHERE tenant_id = ? AND email_key = ? AND id <> ? "
 				      "AND deleted_at IS NULL LIMIT 20", key, exclude, 90, "email", cand, n, max);
 	}
 	const char *name = json_string_value(json_object_get(input, "name"));
-	if (!rc && name && *name) {
-		char key[600];
-		rc = gx_customer_name_key(name, key, sizeof key);
-		if (!rc)
-			rc = key_hits(ctx, c, "SELECT id FROM customers WHERE tenant_id = ? AND name_key = ? AND id <> ? "
-					      "AND deleted_at IS NULL LIMIT 20", key, exclude, 85, "name", cand, n, max);
-		/* similar names: candidates share the name's first two-character term */
+	char key[600];
+	/* a name that folds to nothing ("...") is like no other */
+	if (!rc && name && *name && !(rc = gx_customer_name_key(name, key, sizeof key)) && *key) {
+		rc = key_hits(ctx, c, "SELECT id FROM customers WHERE tenant_id = ? AND name_key = ? AND id <> ? "
+				      "AND deleted_at IS NULL LIMIT 20", key, exclude, 85, "name", cand, n, max);
 		struct gx_sk_query plan;
-		if (!rc && gx_searchkey_query(name, &plan) == 0 && plan.n > 0) {
-			struct gx_stmt *st;
-			rc = gx_conn_prepare(c, "SELECT c.id, c.name_key FROM customers c WHERE c.tenant_id = ? AND c.id IN "
-						"(SELECT record_id FROM search_terms WHERE tenant_id = ? AND entity = 'customers' "
-						"AND term >= ? AND term < ?) AND c.id <> ? AND c.deleted_at IS NULL LIMIT 200", &st);
-			if (!rc) {
-				gx_stmt_bind_int64(st, 1, ctx->tenant_id);
-				gx_stmt_bind_int64(st, 2, ctx->tenant_id);
-				gx_stmt_bind_str(st, 3, plan.cond[0].term);
-				gx_stmt_bind_str(st, 4, plan.cond[0].upper);
-				gx_stmt_bind_int64(st, 5, exclude);
-				while ((rc = gx_stmt_step(st)) == GX_ROW) {
-					const char *other = gx_stmt_col_text(st, 1);
-					int sim = other ? gx_customer_name_similarity(key, other) : 0;
-					if (sim >= 70)
-						add_candidate(cand, n, max, gx_stmt_col_int64(st, 0), sim * 8 / 10, "similar_name");
-				}
-				rc = rc < 0 ? rc : 0;
-				gx_stmt_reset(st);
-			}
-		}
+		if (!rc && gx_searchkey_query(name, &plan) == 0 && plan.n > 0)
+			rc = similar_names(ctx, c, &plan.cond[0], key, exclude, cache, cand, n, max);
 	}
-	qsort(cand, (size_t)*n, sizeof *cand, by_score);
 	return rc;
 }
 
-static json_t *candidates_json(struct gx_ctx *ctx, struct gx_conn *c, struct candidate *cand, int n)
+static json_t *candidates_json(struct gx_ctx *ctx, struct gx_conn *c, struct gx_dup_candidate *cand, int n)
 {
 	json_t *arr = json_array();
 	for (int i = 0; i < n && i < 10; i++) {
@@ -191,11 +223,13 @@ int gx_customer_find_duplicates(struct gx_ctx *ctx, const json_t *input, int64_t
 	int rc = gx_store_reader(ctx->store, &c);
 	if (rc)
 		return rc;
-	struct candidate cand[64];
+	struct gx_dup_candidate cand[64];
 	int n = 0;
-	rc = find_candidates(ctx, c, input, exclude_id, cand, &n, 64);
-	if (!rc)
+	rc = gx_customer_dup_candidates(ctx, c, input, exclude_id, NULL, cand, &n, 64);
+	if (!rc) {
+		qsort(cand, (size_t)n, sizeof *cand, by_score);
 		*out = candidates_json(ctx, c, cand, n);
+	}
 	gx_store_release(c);
 	return rc;
 }
@@ -288,17 +322,21 @@ static int is_member(struct gx_ctx *ctx, struct gx_conn *c, int64_t customer, in
 
 /* ---- merge ------------------------------------------------------------------------------ */
 
-static int ids_of(struct gx_ctx *ctx, struct gx_conn *c, const char *sql, int64_t customer_id, json_t *out)
+/* Appends to out {"id", <second>} for each row of sql's two id columns,
+ * sql bound with the tenant and param: the records a merge, a release or
+ * a handover then moves or ends one by one. */
+static int ids_of(struct gx_ctx *ctx, struct gx_conn *c, const char *sql, int64_t param, const char *second,
+		  json_t *out)
 {
 	struct gx_stmt *st;
 	int rc = gx_conn_prepare(c, sql, &st);
 	if (rc)
 		return rc;
 	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
-	gx_stmt_bind_int64(st, 2, customer_id);
+	gx_stmt_bind_int64(st, 2, param);
 	while ((rc = gx_stmt_step(st)) == GX_ROW)
 		json_array_append_new(out, json_pack("{s:I, s:I}", "id", (json_int_t)gx_stmt_col_int64(st, 0),
-						     "user_id", (json_int_t)gx_stmt_col_int64(st, 1)));
+						     second, (json_int_t)gx_stmt_col_int64(st, 1)));
 	gx_stmt_reset(st);
 	return rc < 0 ? rc : 0;
 }
@@ -347,11 +385,11 @@ int gx_customer_merge(struct gx_ctx *ctx, int64_t into, int64_t from, json_t **o
 	struct gx_ctx sys = *ctx;
 	sys.role = NULL; /* the moves themselves are the system's */
 	if (!rc)
-		rc = ids_of(&sys, c, "SELECT id, 0 FROM contacts WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL", from, contacts);
+		rc = ids_of(&sys, c, "SELECT id, 0 FROM contacts WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL", from, "user_id", contacts);
 	if (!rc)
-		rc = ids_of(&sys, c, "SELECT id, 0 FROM activities WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL", from, acts);
+		rc = ids_of(&sys, c, "SELECT id, 0 FROM activities WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL", from, "user_id", acts);
 	if (!rc)
-		rc = ids_of(&sys, c, "SELECT id, user_id FROM relationships WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL", from, rels);
+		rc = ids_of(&sys, c, "SELECT id, user_id FROM relationships WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL", from, "user_id", rels);
 	if (!rc)
 		rc = move_children(&sys, c, &gx_contacts_entity, contacts, into);
 	if (!rc)
@@ -447,11 +485,19 @@ int gx_customer_merge(struct gx_ctx *ctx, int64_t into, int64_t from, json_t **o
 
 /* ---- relationship team -------------------------------------------------------------------- */
 
-int gx_customer_team(struct gx_ctx *ctx, int64_t id, json_t **out)
+/* What is shown of a customer needs the customer visible to the caller:
+ * 0, GX_ENOTFOUND or a database error. */
+static int customer_visible(struct gx_ctx *ctx, int64_t id)
 {
 	json_t *cust = NULL;
 	int rc = gx_entity_get(ctx, &gx_customers_entity, id, false, &cust);
 	json_decref(cust);
+	return rc;
+}
+
+int gx_customer_team(struct gx_ctx *ctx, int64_t id, json_t **out)
+{
+	int rc = customer_visible(ctx, id);
 	if (rc)
 		return rc;
 	struct gx_conn *c;
@@ -490,9 +536,7 @@ int gx_customer_team(struct gx_ctx *ctx, int64_t id, json_t **out)
 
 int gx_customer_timeline(struct gx_ctx *ctx, int64_t id, const char *cursor, int limit, json_t **out)
 {
-	json_t *cust = NULL;
-	int rc = gx_entity_get(ctx, &gx_customers_entity, id, false, &cust);
-	json_decref(cust);
+	int rc = customer_visible(ctx, id);
 	if (rc)
 		return rc;
 	/* cursor = "<time>|<kind>|<id>" of the last item shown */
@@ -638,7 +682,7 @@ static int end_memberships(struct gx_ctx *ctx, struct gx_conn *c, int64_t custom
 {
 	json_t *rels = json_array();
 	int rc = ids_of(ctx, c, "SELECT id, user_id FROM relationships WHERE tenant_id = ? AND customer_id = ? "
-				"AND deleted_at IS NULL", customer_id, rels);
+				"AND deleted_at IS NULL", customer_id, "user_id", rels);
 	size_t i;
 	json_t *it;
 	json_array_foreach(rels, i, it) {
@@ -762,19 +806,9 @@ int gx_user_handover(struct gx_ctx *ctx, int64_t from, int64_t to, json_t **out,
 	}
 	struct gx_ctx sys = *ctx;
 	sys.role = NULL;
-	struct gx_stmt *st;
 	if (!rc)
-		rc = gx_conn_prepare(c, "SELECT id, customer_id FROM relationships WHERE tenant_id = ? AND user_id = ? "
-					"AND deleted_at IS NULL", &st);
-	if (!rc) {
-		gx_stmt_bind_int64(st, 1, ctx->tenant_id);
-		gx_stmt_bind_int64(st, 2, from);
-		while ((rc = gx_stmt_step(st)) == GX_ROW)
-			json_array_append_new(rels, json_pack("{s:I, s:I}", "id", (json_int_t)gx_stmt_col_int64(st, 0),
-							      "customer_id", (json_int_t)gx_stmt_col_int64(st, 1)));
-		rc = rc < 0 ? rc : 0;
-		gx_stmt_reset(st);
-	}
+		rc = ids_of(ctx, c, "SELECT id, customer_id FROM relationships WHERE tenant_id = ? AND user_id = ? "
+				    "AND deleted_at IS NULL", from, "customer_id", rels);
 	json_t *moved = json_array();
 	size_t i;
 	json_t *it;

@@ -27,9 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* customer.c: the folded name without company suffixes (duplicate key) */
-int gx_customer_name_key(const char *name, char *out, size_t cap);
-
 #define MAX_SLOTS 160
 #define MAX_CDEFS 64
 #define MAX_ERROR_ROWS 10000          /* error rows kept for the report */
@@ -315,6 +312,18 @@ static json_t *live_json(int64_t tenant_id, int64_t id)
 
 /* ---- small SQL helpers ---------------------------------------------------------------- */
 
+/* Binds the parameters fmt describes ('i' int64, 's' text or NULL), one
+ * per character, the way both helpers below take them. */
+static void bind_fmt(struct gx_stmt *st, const char *fmt, va_list ap)
+{
+	for (int k = 1; fmt[k - 1]; k++) {
+		if (fmt[k - 1] == 'i')
+			gx_stmt_bind_int64(st, k, va_arg(ap, int64_t));
+		else
+			gx_stmt_bind_str(st, k, va_arg(ap, const char *));
+	}
+}
+
 /* Runs sql with int64 and text parameters described by fmt ('i' int64,
  * 's' text or NULL) and returns the first column of the first row as an
  * int64 in *out (0 when no row). */
@@ -326,12 +335,7 @@ static int sql_int(struct gx_conn *c, const char *sql, int64_t *out, const char 
 		return rc;
 	va_list ap;
 	va_start(ap, fmt);
-	for (int k = 1; fmt[k - 1]; k++) {
-		if (fmt[k - 1] == 'i')
-			gx_stmt_bind_int64(st, k, va_arg(ap, int64_t));
-		else
-			gx_stmt_bind_str(st, k, va_arg(ap, const char *));
-	}
+	bind_fmt(st, fmt, ap);
 	va_end(ap);
 	rc = gx_stmt_step(st);
 	if (out)
@@ -349,12 +353,7 @@ static int sql_ids(struct gx_conn *c, const char *sql, int64_t *ids, int *n, int
 		return rc;
 	va_list ap;
 	va_start(ap, fmt);
-	for (int k = 1; fmt[k - 1]; k++) {
-		if (fmt[k - 1] == 'i')
-			gx_stmt_bind_int64(st, k, va_arg(ap, int64_t));
-		else
-			gx_stmt_bind_str(st, k, va_arg(ap, const char *));
-	}
+	bind_fmt(st, fmt, ap);
 	va_end(ap);
 	*n = 0;
 	while (*n < max && (rc = gx_stmt_step(st)) == GX_ROW)
@@ -1702,14 +1701,12 @@ static int record_touch(struct imp *im, const char *entity, int64_t id, const ch
  * here and dropped whole when the batch updates or restores a customer
  * (a name, and so a term or a key, may change). Lists that are not full
  * are read from the database each time. */
-#define PROBE_MAX 200
+#define PROBE_MAX GX_DUP_TERM_ROWS
 #define PROBE_SLOTS 1024
 
 struct probe {
 	char term[GX_SK_TERM_MAX + 1]; /* "" = free slot */
-	int n;
-	int64_t ids[PROBE_MAX];
-	char *keys[PROBE_MAX];
+	struct gx_dup_term_rows rows;
 };
 
 static void probe_clear(struct imp *im)
@@ -1718,9 +1715,9 @@ static void probe_clear(struct imp *im)
 		return;
 	for (size_t i = 0; i < PROBE_SLOTS; i++) {
 		struct probe *p = &im->probes[i];
-		for (int k = 0; k < p->n; k++)
-			free(p->keys[k]);
-		p->n = 0;
+		for (int k = 0; k < p->rows.n; k++)
+			free(p->rows.keys[k]);
+		p->rows.n = 0;
 		p->term[0] = '\0';
 	}
 	im->nprobes = 0;
@@ -1761,7 +1758,7 @@ static struct probe *probe_new(struct imp *im, const char *term)
 		i = (i + 1) % PROBE_SLOTS;
 	struct probe *p = &im->probes[i];
 	snprintf(p->term, sizeof p->term, "%s", term);
-	p->n = 0;
+	p->rows.n = 0;
 	im->nprobes++;
 	return p;
 }
@@ -1783,146 +1780,33 @@ static int flush_terms(struct imp *im)
 	return rc;
 }
 
-struct cand {
-	int64_t id;
-	int score;
-	char reasons[48];
-};
-
-static void add_cand(struct cand *c, int *n, int max, int64_t id, int score, const char *reason)
+/* The duplicate check's cache (struct gx_dup_cache): a kept full list of
+ * an exact term, else the pending search terms are written so that the
+ * check reads every earlier row of the file. */
+static int probe_cache_find(void *ud, const struct gx_sk_cond *t, const struct gx_dup_term_rows **rows)
 {
-	for (int i = 0; i < *n; i++) {
-		if (c[i].id == id) {
-			if (score > c[i].score)
-				c[i].score = score;
-			size_t used = strlen(c[i].reasons);
-			if (!strstr(c[i].reasons, reason))
-				snprintf(c[i].reasons + used, sizeof c[i].reasons - used, ",%s", reason);
-			return;
-		}
-	}
-	if (*n < max) {
-		c[*n].id = id;
-		c[*n].score = score;
-		snprintf(c[*n].reasons, sizeof c[*n].reasons, "%s", reason);
-		(*n)++;
-	}
+	struct imp *im = ud;
+	struct probe *pr = t->prefix ? NULL : probe_find(im, t->term);
+	*rows = pr ? &pr->rows : NULL;
+	return pr ? 0 : flush_terms(im);
 }
 
-static void digits_key(const char *in, char *out, size_t cap)
+/* Keeps a full list of an exact term (see struct probe). */
+static bool probe_cache_keep(void *ud, const struct gx_sk_cond *t, const struct gx_dup_term_rows *rows)
 {
-	char d[64];
-	size_t n = 0;
-	for (const char *q = in; *q && n < sizeof d - 1; q++)
-		if (isdigit((unsigned char)*q))
-			d[n++] = *q;
-	d[n] = '\0';
-	snprintf(out, cap, "%s", n > 11 ? d + n - 11 : d);
+	struct imp *im = ud;
+	struct probe *pr = !t->prefix && rows->n == PROBE_MAX ? probe_new(im, t->term) : NULL;
+	if (pr)
+		pr->rows = *rows;
+	return pr != NULL;
 }
 
-/* Candidates as gx_customer_find_duplicates finds them (phone, e-mail and
- * name keys; names sharing the first search term with a similarity of 70+),
- * but reading through c. The similar-name probe streams at most 200 rows
- * (the API's query materialises every record of that term first). */
-static int find_dups(struct imp *im, const json_t *in, struct cand *cand, int *n, int max)
+/* The API's duplicate check, read through the import's connection (rows
+ * earlier in the file count) with the probe cache. */
+static int find_dups(struct imp *im, const json_t *in, struct gx_dup_candidate *cand, int *n, int max)
 {
-	struct gx_conn *c = im->c;
-	int64_t tid = im->ctx->tenant_id;
-	int rc = 0;
-	int64_t ids[20];
-	int k;
-	*n = 0;
-	const char *phones[2] = {json_string_value(json_object_get(in, "mobile")), json_string_value(json_object_get(in, "phone"))};
-	for (int i = 0; !rc && i < 2; i++) {
-		char key[64];
-		if (!phones[i])
-			continue;
-		digits_key(phones[i], key, sizeof key);
-		if (strlen(key) < 7)
-			continue;
-		rc = sql_ids(c, "SELECT id FROM customers WHERE tenant_id = ? AND phone_key = ? AND deleted_at IS NULL LIMIT 20",
-			     ids, &k, 20, "is", tid, key);
-		for (int j = 0; j < k; j++)
-			add_cand(cand, n, max, ids[j], 90, "phone");
-	}
-	const char *email = json_string_value(json_object_get(in, "email"));
-	if (!rc && email && *email) {
-		char key[300];
-		size_t i = 0;
-		for (; email[i] && i < sizeof key - 1; i++)
-			key[i] = (char)tolower((unsigned char)email[i]);
-		key[i] = '\0';
-		rc = sql_ids(c, "SELECT id FROM customers WHERE tenant_id = ? AND email_key = ? AND deleted_at IS NULL LIMIT 20",
-			     ids, &k, 20, "is", tid, key);
-		for (int j = 0; j < k; j++)
-			add_cand(cand, n, max, ids[j], 90, "email");
-	}
-	const char *name = json_string_value(json_object_get(in, "name"));
-	if (!rc && name && *name) {
-		char key[600];
-		rc = gx_customer_name_key(name, key, sizeof key);
-		if (!rc && *key) {
-			rc = sql_ids(c, "SELECT id FROM customers WHERE tenant_id = ? AND name_key = ? AND deleted_at IS NULL LIMIT 20",
-				     ids, &k, 20, "is", tid, key);
-			for (int j = 0; j < k; j++)
-				add_cand(cand, n, max, ids[j], 85, "name");
-		}
-		struct gx_sk_query plan;
-		if (!rc && *key && gx_searchkey_query(name, &plan) == 0 && plan.n > 0) {
-			const struct gx_sk_cond *c0 = &plan.cond[0];
-			struct probe *pr = c0->prefix ? NULL : probe_find(im, c0->term);
-			if (pr) {
-				for (int i = 0; i < pr->n; i++) {
-					int sim = pr->keys[i] ? gx_customer_name_similarity(key, pr->keys[i]) : 0;
-					if (sim >= 70)
-						add_cand(cand, n, max, pr->ids[i], sim * 8 / 10, "similar_name");
-				}
-				return 0;
-			}
-			struct gx_stmt *st;
-			rc = flush_terms(im);
-			if (!rc)
-				rc = gx_conn_prepare(c, "SELECT c.id, c.name_key FROM search_terms t JOIN customers c ON c.tenant_id = t.tenant_id "
-							"AND c.id = t.record_id WHERE t.tenant_id = ? AND t.entity = 'customers' AND t.term >= ? "
-							"AND t.term < ? AND c.deleted_at IS NULL LIMIT 200", &st); /* PROBE_MAX */
-			if (!rc) {
-				int64_t pids[PROBE_MAX];
-				char *pkeys[PROBE_MAX];
-				int got = 0;
-				bool oom = false;
-				gx_stmt_bind_int64(st, 1, tid);
-				gx_stmt_bind_str(st, 2, c0->term);
-				gx_stmt_bind_str(st, 3, c0->upper);
-				while ((rc = gx_stmt_step(st)) == GX_ROW) {
-					const char *other = gx_stmt_col_text(st, 1);
-					int sim = other ? gx_customer_name_similarity(key, other) : 0;
-					if (sim >= 70)
-						add_cand(cand, n, max, gx_stmt_col_int64(st, 0), sim * 8 / 10, "similar_name");
-					if (got < PROBE_MAX) {
-						pids[got] = gx_stmt_col_int64(st, 0);
-						pkeys[got] = other ? strdup(other) : NULL;
-						oom |= other && !pkeys[got];
-						got++;
-					}
-				}
-				rc = rc < 0 ? rc : 0;
-				gx_stmt_reset(st);
-				/* a full list of an exact term is kept (see struct probe) */
-				pr = !rc && !oom && got == PROBE_MAX ? probe_new(im, c0->term) : NULL;
-				for (int i = 0; i < got; i++) {
-					if (pr) {
-						pr->ids[i] = pids[i];
-						pr->keys[i] = pkeys[i];
-					} else {
-						free(pkeys[i]);
-					}
-				}
-				if (pr)
-					pr->n = got;
-			}
-		}
-	}
-	return rc;
+	const struct gx_dup_cache cache = {.ud = im, .find = probe_cache_find, .keep = probe_cache_keep};
+	return gx_customer_dup_candidates(im->ctx, im->c, in, 0, &cache, cand, n, max);
 }
 
 /* ---- one row ---------------------------------------------------------------------------------- */
@@ -2146,10 +2030,7 @@ static int find_existing(struct imp *im, struct row *r, json_t *in, int64_t *id,
 	} else if (p->key == GX_IMPORT_KEY_EMAIL) {
 		const char *e = json_string_value(json_object_get(in, "email"));
 		if (e) {
-			size_t i = 0;
-			for (; e[i] && i < sizeof key - 1; i++)
-				key[i] = (char)tolower((unsigned char)e[i]);
-			key[i] = '\0';
+			gx_customer_email_key(e, key, sizeof key);
 			val = key;
 		}
 		sql = "SELECT id FROM customers WHERE tenant_id = ? AND email_key = ? AND deleted_at IS NULL ORDER BY id LIMIT 8";
@@ -2158,7 +2039,7 @@ static int find_existing(struct imp *im, struct row *r, json_t *in, int64_t *id,
 		if (!ph || !*ph)
 			ph = json_string_value(json_object_get(in, "phone"));
 		if (ph) {
-			digits_key(ph, key, sizeof key);
+			gx_customer_phone_key(ph, key, sizeof key);
 			val = strlen(key) >= 7 ? key : NULL;
 		}
 		sql = "SELECT id FROM customers WHERE tenant_id = ? AND phone_key = ? AND deleted_at IS NULL ORDER BY id LIMIT 8";
@@ -2294,7 +2175,7 @@ static int write_row(struct imp *im, struct row *r, struct gx_errors *errs)
 		if (!p->contacts && im->o->owner_id && !json_object_get(in, "owner_id"))
 			json_object_set_new(in, "owner_id", json_integer(im->o->owner_id));
 		if (!p->contacts && im->o->duplicates == GX_IMPORT_DUP_REPORT) {
-			struct cand cand[32];
+			struct gx_dup_candidate cand[32];
 			int n = 0;
 			rc = gx_entity_validate(e, in, true, &eerrs); /* the API validates before its duplicate check */
 			if (!rc)

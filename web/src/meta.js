@@ -70,6 +70,12 @@ export function localLabel(rec) {
   return rec.name || rec.value || ''
 }
 
+/** All of a definition's labels, for a list that shows them together:
+ * "上海 / 上海 / Shanghai" (the empty ones left out). */
+export function allLabels(rec) {
+  return [rec.label_zh_cn, rec.label_zh_tw, rec.label_en].filter(Boolean).join(' / ')
+}
+
 /** After logout: another tenant may log in next. */
 export function forgetMeta() {
   for (const k of Object.keys(state.fields)) delete state.fields[k]
