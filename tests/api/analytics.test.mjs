@@ -408,6 +408,35 @@ test('CLV: the refit fits the live customers of each currency only', async () =>
   assert.deepEqual(await fits(), [['CNY', 3, 2], ['USD', 2, 2]]);
 });
 
+// Next-best products look the buyers of the candidates up 32 at a time
+// (reports.c, REC_LOOKUP): 40 candidates cross a boundary, and each must come
+// with its buyers (a score) and its category. Runs after the refit test of
+// the same tenant.
+test('next-best products: forty candidates, each with its score and category', async () => {
+  const items = [{ customer_code: 'R00', occurred_at: daysAgo(5), amount: 100, product: 'A', category: 'CA', external_ref: 'REC-R00' }];
+  await gx.create('customers?force=true', { name: '推荐 R00', code: 'R00' }, auth('a4'));
+  for (let k = 1; k <= 40; k++) {
+    const code = `R${String(k).padStart(2, '0')}`;
+    await gx.create('customers?force=true', { name: `推荐 ${code}`, code }, auth('a4'));
+    items.push({ customer_code: code, occurred_at: daysAgo(6), amount: 100, product: 'A', category: 'CA', external_ref: `REC-${code}-A` });
+    items.push({ customer_code: code, occurred_at: daysAgo(6), amount: 100, product: `Q${code}`, category: `C${code}`,
+      external_ref: `REC-${code}-Q` });
+  }
+  const r = await gx.post('/api/v1/transactions:bulk', { items }, auth('a4'));
+  assert.equal(r.status, 200, r.text);
+  const r00 = (await gx.getOk('/api/v1/customers?q=R00&limit=5', auth('a4'))).items.find((c) => c.code === 'R00');
+  const recs = await gx.getOk(`/api/v1/customers/${r00.id}/recommendations?limit=100`, auth('a4'));
+  assert.equal(recs.items.length, 40);
+  recs.items.forEach((x, i) => {
+    const code = `R${String(i + 1).padStart(2, '0')}`;
+    assert.equal(x.product, `Q${code}`, 'equal scores and co-buyers: by name');
+    assert.equal(x.category, `C${code}`);
+    close(x.score, 1 / Math.sqrt(40), `score of ${x.product}`);
+    assert.equal(x.co_customers, 1);
+    assert.deepEqual(x.because, ['A']);
+  });
+});
+
 test('scorecard: four perspectives and the five KPIs of seed 002', async () => {
   const sc = await gx.getOk('/api/v1/analytics/scorecard', auth('admin'));
   assert.deepEqual(Object.keys(sc.perspectives).sort(), ['customer', 'financial', 'internal_process', 'learning_and_growth']);
