@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -974,6 +975,71 @@ struct rec_cand {
 	size_t nb, cb;
 };
 
+/* A map from product names to indexes for the next-best products: open
+ * addressing in the request's arena. jansson objects cost a tenth of an
+ * insights request here (two lookups for each of ~800 pair rows). The keys
+ * are not copied: they must live as long as the map. */
+struct smap {
+	const char **key;
+	size_t *val;
+	size_t n, mask;
+	struct gx_arena *ar;
+};
+
+static size_t smap_slot(const struct smap *m, const char *k)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	size_t i = (size_t)h & m->mask;
+	while (m->key[i] && strcmp(m->key[i], k) != 0)
+		i = (i + 1) & m->mask;
+	return i;
+}
+
+static int smap_init(struct smap *m, struct gx_arena *ar, size_t size)
+{
+	m->ar = ar;
+	m->n = 0;
+	m->mask = size - 1;
+	m->key = gx_arena_alloc(ar, size * sizeof *m->key);
+	m->val = gx_arena_alloc(ar, size * sizeof *m->val);
+	if (!m->key || !m->val)
+		return GX_ENOMEM;
+	memset(m->key, 0, size * sizeof *m->key);
+	return 0;
+}
+
+/* The index stored for k, or SIZE_MAX. */
+static size_t smap_get(const struct smap *m, const char *k)
+{
+	size_t i = smap_slot(m, k);
+	return m->key[i] ? m->val[i] : SIZE_MAX;
+}
+
+/* Stores k -> v (k not yet in the map); grows at half full. */
+static int smap_put(struct smap *m, const char *k, size_t v)
+{
+	if (2 * (m->n + 1) > m->mask + 1) {
+		struct smap old = *m;
+		int rc = smap_init(m, m->ar, 2 * (old.mask + 1));
+		if (rc)
+			return rc;
+		for (size_t i = 0; i <= old.mask; i++)
+			if (old.key[i]) {
+				size_t j = smap_slot(m, old.key[i]);
+				m->key[j] = old.key[i];
+				m->val[j] = old.val[i];
+				m->n++;
+			}
+	}
+	size_t i = smap_slot(m, k);
+	m->key[i] = k;
+	m->val[i] = v;
+	m->n++;
+	return 0;
+}
+
 /* Candidates whose buyers one statement of the next-best products looks up
  * (product IN (...)); unused places repeat the first. */
 #define REC_LOOKUP 32
@@ -997,11 +1063,11 @@ int gx_analytics_recommend(struct gx_ctx *ctx, struct gx_conn *c, int64_t custom
 	 * counts the customer itself) */
 	struct rec_own *own = NULL;
 	size_t nown = 0, cown = 0;
-	json_t *owned = json_object(); /* product -> index in own */
+	struct smap owned; /* product -> index in own */
 	struct gx_stmt *st;
-	int rc = owned ? gx_conn_prepare(c, "SELECT cp.product, pb.customers FROM customer_products cp LEFT JOIN product_buyers pb "
+	int rc = smap_init(&owned, ar, 64) ? GX_ENOMEM : gx_conn_prepare(c, "SELECT cp.product, pb.customers FROM customer_products cp LEFT JOIN product_buyers pb "
 					    "ON pb.tenant_id = cp.tenant_id AND pb.product = cp.product WHERE cp.tenant_id = ? AND "
-					    "cp.customer_id = ? AND cp.purchases > 0 ORDER BY cp.product", &st) : GX_ENOMEM;
+					    "cp.customer_id = ? AND cp.purchases > 0 ORDER BY cp.product", &st);
 	if (!rc) {
 		gx_stmt_bind_int64(st, 1, ctx->tenant_id);
 		gx_stmt_bind_int64(st, 2, customer_id);
@@ -1023,7 +1089,10 @@ int gx_analytics_recommend(struct gx_ctx *ctx, struct gx_conn *c, int64_t custom
 			}
 			int64_t others = gx_stmt_col_type(st, 1) == GX_COL_NULL ? 0 : gx_stmt_col_int64(st, 1) - 1;
 			own[nown] = (struct rec_own){p, others > 0 ? others : 0};
-			json_object_set_new(owned, p, json_integer((json_int_t)nown));
+			if (smap_put(&owned, p, nown)) {
+				rc = GX_ENOMEM;
+				break;
+			}
 			nown++;
 		}
 		gx_stmt_reset(st);
@@ -1037,8 +1106,8 @@ int gx_analytics_recommend(struct gx_ctx *ctx, struct gx_conn *c, int64_t custom
 	 * customer with 7 products reads ~800 pair rows for ~120 candidates. */
 	struct rec_cand *cand = NULL;
 	size_t ncand = 0, ccand = 0;
-	json_t *cidx = json_object(); /* product -> index in cand */
-	if (!cidx)
+	struct smap cidx; /* product -> index in cand */
+	if (!rc && smap_init(&cidx, ar, 256))
 		rc = GX_ENOMEM;
 	for (size_t i = 0; !rc && i < nown; i++) {
 		rc = gx_conn_prepare(c, "SELECT other, customers FROM product_pairs WHERE tenant_id = ? AND product = ? "
@@ -1049,12 +1118,12 @@ int gx_analytics_recommend(struct gx_ctx *ctx, struct gx_conn *c, int64_t custom
 		gx_stmt_bind_str(st, 2, own[i].product);
 		while ((rc = gx_stmt_step(st)) == GX_ROW) {
 			const char *q = gx_stmt_col_text(st, 0);
-			if (json_object_get(owned, q))
+			if (smap_get(&owned, q) != SIZE_MAX)
 				continue;
-			json_t *hit = json_object_get(cidx, q);
+			size_t hit = smap_get(&cidx, q);
 			struct rec_cand *e;
-			if (hit) {
-				e = &cand[json_integer_value(hit)];
+			if (hit != SIZE_MAX) {
+				e = &cand[hit];
 			} else {
 				if (ncand == ccand) {
 					size_t cap = ccand ? ccand * 2 : 64;
@@ -1073,7 +1142,10 @@ int gx_analytics_recommend(struct gx_ctx *ctx, struct gx_conn *c, int64_t custom
 					rc = GX_ENOMEM;
 					break;
 				}
-				json_object_set_new(cidx, e->product, json_integer((json_int_t)ncand));
+				if (smap_put(&cidx, e->product, ncand)) {
+					rc = GX_ENOMEM;
+					break;
+				}
 				ncand++;
 			}
 			if (e->nb == e->cb) {
@@ -1109,11 +1181,11 @@ int gx_analytics_recommend(struct gx_ctx *ctx, struct gx_conn *c, int64_t custom
 		for (size_t k = 0; k < REC_LOOKUP; k++)
 			gx_stmt_bind_str(st, (int)k + 2, cand[at + k < ncand ? at + k : at].product);
 		while ((rc = gx_stmt_step(st)) == GX_ROW) {
-			json_t *hit = json_object_get(cidx, gx_stmt_col_text(st, 0));
+			size_t hit = gx_stmt_col_text(st, 0) ? smap_get(&cidx, gx_stmt_col_text(st, 0)) : SIZE_MAX;
 			int64_t buyers = gx_stmt_col_type(st, 1) == GX_COL_NULL ? 0 : gx_stmt_col_int64(st, 1);
-			if (!hit || buyers <= 0)
+			if (hit == SIZE_MAX || buyers <= 0)
 				continue;
-			struct rec_cand *e = &cand[json_integer_value(hit)];
+			struct rec_cand *e = &cand[hit];
 			e->buyers = buyers;
 			if (gx_stmt_col_text(st, 2) && !(e->category = gx_arena_strdup(ar, gx_stmt_col_text(st, 2)))) {
 				rc = GX_ENOMEM;
@@ -1151,8 +1223,6 @@ int gx_analytics_recommend(struct gx_ctx *ctx, struct gx_conn *c, int64_t custom
 	}
 	free(own);
 	free(cand);
-	json_decref(owned);
-	json_decref(cidx);
 	if (rc) {
 		json_decref(items);
 		return rc;
