@@ -19,7 +19,7 @@ struct gx_clv_summary {
 struct gx_bgnbd_params {
 	double r, alpha, a, b;
 	double loglik;  /* total log-likelihood at the fit (set by gx_bgnbd_fit) */
-	int iterations; /* Nelder-Mead iterations used, all restarts together */
+	int iterations; /* optimiser iterations (BFGS, or Nelder-Mead with its restarts) */
 };
 
 /* Gamma-Gamma parameters: a transaction's value ~ Gamma(shape p, rate nu),
@@ -27,7 +27,7 @@ struct gx_bgnbd_params {
 struct gx_gg_params {
 	double p, q, v;
 	double loglik;  /* total log-likelihood at the fit (set by gx_gg_fit) */
-	int iterations; /* Nelder-Mead iterations used, all restarts together */
+	int iterations; /* optimiser iterations (BFGS, or Nelder-Mead with its restarts) */
 	size_t n_used;  /* customers that entered the fit (x > 0, monetary > 0) */
 };
 
@@ -74,11 +74,18 @@ int gx_bgnbd_loglik_sum(const struct gx_bgnbd_params *p, const struct gx_clv_sum
 			size_t n, double *out);
 
 /* Maximum-likelihood fit of r, alpha, a, b on n customers (only x, t_x and T
- * are read): Nelder-Mead on the logarithms of the parameters, restarted from
- * its best point until a restart no longer improves. Fills every field of
+ * are read): BFGS with the analytic gradient on the logarithms of the
+ * parameters over the distinct (x, t_x, T) weighted by their counts, and
+ * Nelder-Mead with restarts if BFGS does not converge. Fills every field of
  * *out. Returns 0, GX_EINVAL (an invalid customer, or data that cannot
  * identify the model: nobody with x > 0 or nobody with T > 0) or GX_ENOMEM. */
 int gx_bgnbd_fit(const struct gx_clv_summary *c, size_t n, struct gx_bgnbd_params *out);
+
+/* The gradient of the summed log-likelihood (gx_bgnbd_loglik_sum) in r,
+ * alpha, a, b into grad[0..3]: what the fit follows. Returns 0, GX_EINVAL
+ * (invalid parameters or customers, n == 0) or GX_ENOMEM. */
+int gx_bgnbd_gradient(const struct gx_bgnbd_params *p, const struct gx_clv_summary *c, size_t n,
+		      double grad[4]);
 
 /* Expected number of purchases of a new customer in (0, t], E[X(t)], into
  * *out. Returns 0 or GX_EINVAL (bad parameters, t not finite and >= 0, or t so
@@ -110,6 +117,12 @@ int gx_gg_loglik(const struct gx_gg_params *p, double x, double m, double *out);
  * every field of *out. Returns 0, GX_EINVAL (a non-finite x or monetary, a
  * negative or fractional x, or fewer than 2 usable customers) or GX_ENOMEM. */
 int gx_gg_fit(const struct gx_clv_summary *c, size_t n, struct gx_gg_params *out);
+
+/* The gradient in p, q, v of the summed Gamma-Gamma log-likelihood of the
+ * customers among c[0..n) with x > 0 and monetary > 0, into grad[0..2].
+ * Returns 0, GX_EINVAL (invalid parameters or customers, none usable) or
+ * GX_ENOMEM. */
+int gx_gg_gradient(const struct gx_gg_params *p, const struct gx_clv_summary *c, size_t n, double grad[3]);
 
 /* Expected value of a future transaction of a customer with x repeat purchases
  * of mean value m, E[Z | x, m] = (v + x m) p / (p x + q - 1), into *out; for

@@ -1075,6 +1075,11 @@ static int fit_store(struct gx_conn *c, int64_t tenant_id, int64_t user_id, cons
 	return 0;
 }
 
+static int by_currency(const void *a, const void *b)
+{
+	return strcmp(((const struct fitset *)a)->currency, ((const struct fitset *)b)->currency);
+}
+
 /* CPU seconds of the calling thread (what a fit costs on a loaded machine,
  * where its wall time says more about the others). */
 static double thread_cpu(void)
@@ -1100,28 +1105,69 @@ int gx_analytics_refit(struct gx_store *s, int64_t tenant_id, int64_t user_id, j
 	gx_time_iso(now, now_iso, sizeof now_iso);
 	int64_t t0 = gx_mono_ms();
 	double cpu0 = thread_cpu();
-	/* the calibration summaries, per currency, from the statistics */
+	/* The calibration summaries, per currency, from the statistics of the
+	 * live customers: two scans in one snapshot instead of a join. The ids
+	 * of the live customers walk the partial index customers_live in order;
+	 * the statistics are read in table order (on SQLite NOT INDEXED: with
+	 * the tenant's key alone the planner walks an index and fetches each
+	 * row from wherever it lies, 9x the time of the scan at 1M customers;
+	 * the join fetched each customer's row too: 7.9 s against 0.4 s), and
+	 * each row goes to its currency's set if its customer is live. */
 	struct fitset sets[16];
 	int nsets = 0;
 	struct gx_stmt *st;
+	int64_t *live = NULL;
+	size_t nlive = 0, clive = 0;
 	if (!rc)
-		rc = gx_conn_prepare(c,
-			"SELECT s.currency, s.purchase_count, s.first_purchase_day, s.last_purchase_day, s.purchase_amount, "
-			"s.first_day_amount FROM customer_stats s JOIN customers cu ON cu.tenant_id = s.tenant_id AND "
-			"cu.id = s.customer_id WHERE s.tenant_id = ? AND s.purchase_count > 0 AND s.currency IS NOT NULL "
-			"AND cu.deleted_at IS NULL ORDER BY s.currency", &st);
+		rc = gx_conn_begin(c);
+	if (!rc)
+		rc = gx_conn_prepare(c, "SELECT id FROM customers WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY id", &st);
 	if (!rc) {
 		gx_stmt_bind_int64(st, 1, tenant_id);
 		while ((rc = gx_stmt_step(st)) == GX_ROW) {
-			const char *cur = gx_stmt_col_text(st, 0);
-			if (!nsets || strcmp(sets[nsets - 1].currency, cur) != 0) {
-				if (nsets == 16)
-					continue; /* more currencies than anyone uses */
-				memset(&sets[nsets], 0, sizeof sets[nsets]);
-				snprintf(sets[nsets].currency, sizeof sets[nsets].currency, "%s", cur);
-				nsets++;
+			if (nlive == clive) {
+				size_t cap = clive ? clive * 2 : 4096;
+				int64_t *v = realloc(live, cap * sizeof *v);
+				if (!v) {
+					rc = GX_ENOMEM;
+					break;
+				}
+				live = v;
+				clive = cap;
 			}
-			struct fitset *fs = &sets[nsets - 1];
+			live[nlive++] = gx_stmt_col_int64(st, 0);
+		}
+		gx_stmt_reset(st);
+		rc = rc < 0 ? rc : 0;
+	}
+	if (!rc)
+		rc = gx_conn_prepare(c, strcmp(gx_store_backend(s), "sqlite") == 0
+			? "SELECT customer_id, currency, purchase_count, first_purchase_day, last_purchase_day, purchase_amount, "
+			  "first_day_amount FROM customer_stats NOT INDEXED WHERE tenant_id = ?"
+			: "SELECT customer_id, currency, purchase_count, first_purchase_day, last_purchase_day, purchase_amount, "
+			  "first_day_amount FROM customer_stats WHERE tenant_id = ?", &st);
+	if (!rc) {
+		gx_stmt_bind_int64(st, 1, tenant_id);
+		int last = -1;
+		while ((rc = gx_stmt_step(st)) == GX_ROW) {
+			int64_t id = gx_stmt_col_int64(st, 0);
+			const char *cur = gx_stmt_col_text(st, 1);
+			if (!cur || gx_stmt_col_int64(st, 2) <= 0 || !bsearch(&id, live, nlive, sizeof *live, cmp_i64))
+				continue;
+			if (last < 0 || strcmp(sets[last].currency, cur) != 0) {
+				for (last = 0; last < nsets && strcmp(sets[last].currency, cur) != 0; last++)
+					;
+				if (last == nsets) {
+					if (nsets == 16) {
+						last = -1;
+						continue; /* more currencies than anyone uses */
+					}
+					memset(&sets[nsets], 0, sizeof sets[nsets]);
+					snprintf(sets[nsets].currency, sizeof sets[nsets].currency, "%s", cur);
+					nsets++;
+				}
+			}
+			struct fitset *fs = &sets[last];
 			if (fs->n == fs->cap) {
 				size_t cap = fs->cap ? fs->cap * 2 : 1024;
 				struct gx_clv_summary *ns = realloc(fs->s, cap * sizeof *ns);
@@ -1132,17 +1178,19 @@ int gx_analytics_refit(struct gx_store *s, int64_t tenant_id, int64_t user_id, j
 				fs->s = ns;
 				fs->cap = cap;
 			}
-			struct srec r = {.purchase_count = gx_stmt_col_int64(st, 1), .has_first = true,
-					 .first_day = gx_stmt_col_int64(st, 2), .last_day = gx_stmt_col_int64(st, 3),
-					 .purchase_amount = gx_stmt_col_int64(st, 4),
-					 .first_day_amount = gx_stmt_col_int64(st, 5)};
+			struct srec r = {.purchase_count = gx_stmt_col_int64(st, 2), .has_first = true,
+					 .first_day = gx_stmt_col_int64(st, 3), .last_day = gx_stmt_col_int64(st, 4),
+					 .purchase_amount = gx_stmt_col_int64(st, 5),
+					 .first_day_amount = gx_stmt_col_int64(st, 6)};
 			fs->s[fs->n++] = clv_summary(&r, today);
 		}
 		gx_stmt_reset(st);
 		rc = rc < 0 ? rc : 0;
 	}
+	free(live);
 	gx_store_release(c);
 	gx_tz_close(tz);
+	qsort(sets, (size_t)nsets, sizeof sets[0], by_currency); /* the fits in currency order */
 	json_t *fits = json_array();
 	if (!rc && nsets) {
 		rc = gx_store_writer(s, &c);

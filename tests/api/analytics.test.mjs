@@ -12,13 +12,14 @@ import { join } from 'node:path';
 import { Guanxi, ROOT, assertProblem, errorsFor, sqlite } from './harness.mjs';
 
 const gx = new Guanxi({
-  tenants: [{ slug: 'ret', name: 'Retention 公司' }, { slug: 'dec', name: 'Decline 公司' }],
+  tenants: [{ slug: 'ret', name: 'Retention 公司' }, { slug: 'dec', name: 'Decline 公司' }, { slug: 'fit', name: 'Fit 公司' }],
   users: [
     { name: 's1', role: 'sales' },
     { name: 's2', role: 'sales' },
     { name: 'mgr', role: 'manager' },
     { name: 'a2', role: 'admin', tenant: 'ret' },
     { name: 'a3', role: 'admin', tenant: 'dec' },
+    { name: 'a4', role: 'admin', tenant: 'fit' },
   ],
 });
 const t = {};
@@ -75,6 +76,7 @@ before(async () => {
   }
   t.a2 = (await gx.login('a2', undefined, 'ret')).token;
   t.a3 = (await gx.login('a3', undefined, 'dec')).token;
+  t.a4 = (await gx.login('a4', undefined, 'fit')).token;
 
   // acme: thresholds for a small company, customers (C9 is s1's, the rest s2's),
   // cost to serve through activities, then one batch of transactions
@@ -377,6 +379,62 @@ test('CLV: refit stores the fit; P(alive), expected purchases and CLV per custom
   }
   const alive = await gx.getOk('/api/v1/analytics/customers?min_p_alive=0&limit=50', auth('admin'));
   assert.equal(alive.items.length, 10);
+});
+
+// The refit reads the statistics and the live customers in two scans
+// (score.c): a soft-deleted customer leaves the fit, a second currency makes
+// a second fit, and the fits come in currency order.
+test('CLV: the refit fits the live customers of each currency only', async () => {
+  const plan = { F1: ['CNY', 4], F2: ['CNY', 3], F3: ['CNY', 1], F4: ['CNY', 2], F5: ['USD', 3], F6: ['USD', 2], F7: ['USD', 1] };
+  const ids = {};
+  const items = [];
+  for (const [code, [currency, n]] of Object.entries(plan)) {
+    ids[code] = (await gx.create('customers?force=true', { name: `拟合 ${code}`, code, currency }, auth('a4'))).id;
+    for (let i = 0; i < n; i++) {
+      items.push({ customer_code: code, occurred_at: daysAgo(10 + 20 * i + n), amount: 1000 + 100 * i, currency,
+        external_ref: `FIT-${code}-${i}` });
+    }
+  }
+  const r = await gx.post('/api/v1/transactions:bulk', { items }, auth('a4'));
+  assert.equal(r.status, 200, r.text);
+  const fits = async () => {
+    const f = await gx.post('/api/v1/analytics/clv:refit', {}, auth('a4'));
+    assert.equal(f.status, 200, f.text);
+    return f.json.fits.map((x) => [x.currency, x.n_customers, x.n_repeaters]);
+  };
+  assert.deepEqual(await fits(), [['CNY', 4, 3], ['USD', 3, 2]]);
+  assert.equal((await gx.del(`/api/v1/customers/${ids.F2}`, auth('a4'))).status, 204);
+  assert.equal((await gx.del(`/api/v1/customers/${ids.F7}`, auth('a4'))).status, 204);
+  assert.deepEqual(await fits(), [['CNY', 3, 2], ['USD', 2, 2]]);
+});
+
+// Next-best products look the buyers of the candidates up 32 at a time
+// (reports.c, REC_LOOKUP): 40 candidates cross a boundary, and each must come
+// with its buyers (a score) and its category. Runs after the refit test of
+// the same tenant.
+test('next-best products: forty candidates, each with its score and category', async () => {
+  const items = [{ customer_code: 'R00', occurred_at: daysAgo(5), amount: 100, product: 'A', category: 'CA', external_ref: 'REC-R00' }];
+  await gx.create('customers?force=true', { name: '推荐 R00', code: 'R00' }, auth('a4'));
+  for (let k = 1; k <= 40; k++) {
+    const code = `R${String(k).padStart(2, '0')}`;
+    await gx.create('customers?force=true', { name: `推荐 ${code}`, code }, auth('a4'));
+    items.push({ customer_code: code, occurred_at: daysAgo(6), amount: 100, product: 'A', category: 'CA', external_ref: `REC-${code}-A` });
+    items.push({ customer_code: code, occurred_at: daysAgo(6), amount: 100, product: `Q${code}`, category: `C${code}`,
+      external_ref: `REC-${code}-Q` });
+  }
+  const r = await gx.post('/api/v1/transactions:bulk', { items }, auth('a4'));
+  assert.equal(r.status, 200, r.text);
+  const r00 = (await gx.getOk('/api/v1/customers?q=R00&limit=5', auth('a4'))).items.find((c) => c.code === 'R00');
+  const recs = await gx.getOk(`/api/v1/customers/${r00.id}/recommendations?limit=100`, auth('a4'));
+  assert.equal(recs.items.length, 40);
+  recs.items.forEach((x, i) => {
+    const code = `R${String(i + 1).padStart(2, '0')}`;
+    assert.equal(x.product, `Q${code}`, 'equal scores and co-buyers: by name');
+    assert.equal(x.category, `C${code}`);
+    close(x.score, 1 / Math.sqrt(40), `score of ${x.product}`);
+    assert.equal(x.co_customers, 1);
+    assert.deepEqual(x.because, ['A']);
+  });
 });
 
 test('scorecard: four perspectives and the five KPIs of seed 002', async () => {

@@ -357,6 +357,83 @@ GX_TEST(clv_cdnow_gamma_gamma_fit_reproduces_note)
 	ASSERT_NEAR(sig3(g2.v), 15.4, 1e-9);
 }
 
+/* The sum of the Gamma-Gamma log-likelihood over the usable customers. */
+static double gg_sum(const struct gx_gg_params *g, const struct gx_clv_summary *s, size_t n)
+{
+	double ll = 0, one;
+	for (size_t i = 0; i < n; i++) {
+		if (!(s[i].x > 0 && s[i].monetary > 0))
+			continue;
+		ASSERT_EQ_INT(gx_gg_loglik(g, s[i].x, s[i].monetary, &one), 0);
+		ll += one;
+	}
+	return ll;
+}
+
+/* The fits follow the analytic gradients (BFGS): each must match central
+ * differences of the summed log-likelihood away from the maximum, and vanish
+ * at the fit (against the size of the terms). The fits must also converge
+ * by BFGS itself: its few dozen iterations, not the hundreds of the
+ * Nelder-Mead fallback. */
+GX_TEST(clv_gradients_match_differences_and_vanish_at_the_fit)
+{
+	static struct gx_clv_summary s[CDNOW_N];
+	cdnow_summary(s);
+	struct gx_bgnbd_params pts[] = {{.r = 0.5, .alpha = 3, .a = 1.2, .b = 2},
+					{.r = 0.1, .alpha = 20, .a = 0.3, .b = 7},
+					{.r = 2, .alpha = 0.5, .a = 3, .b = 0.6}};
+	for (size_t k = 0; k < sizeof pts / sizeof pts[0]; k++) {
+		double g[4];
+		ASSERT_EQ_INT(gx_bgnbd_gradient(&pts[k], s, CDNOW_N, g), 0);
+		for (int i = 0; i < 4; i++) {
+			struct gx_bgnbd_params lo = pts[k], hi = pts[k];
+			double *vl = i == 0 ? &lo.r : i == 1 ? &lo.alpha : i == 2 ? &lo.a : &lo.b;
+			double *vh = i == 0 ? &hi.r : i == 1 ? &hi.alpha : i == 2 ? &hi.a : &hi.b;
+			double h = *vl * 1e-5, fl, fh;
+			*vl -= h;
+			*vh += h;
+			ASSERT_EQ_INT(gx_bgnbd_loglik_sum(&lo, s, CDNOW_N, &fl), 0);
+			ASSERT_EQ_INT(gx_bgnbd_loglik_sum(&hi, s, CDNOW_N, &fh), 0);
+			ASSERT_NEAR(g[i], (fh - fl) / (2 * h), 1e-5 * (1 + fabs(g[i])));
+		}
+	}
+	struct gx_bgnbd_params p;
+	ASSERT_EQ_INT(gx_bgnbd_fit(s, CDNOW_N, &p), 0);
+	ASSERT_TRUE(p.iterations < 100);
+	double g[4], pv[4] = {p.r, p.alpha, p.a, p.b};
+	ASSERT_EQ_INT(gx_bgnbd_gradient(&p, s, CDNOW_N, g), 0);
+	for (int i = 0; i < 4; i++) /* d ll / d ln(param), against ll ~ 1e4 */
+		ASSERT_NEAR(g[i] * pv[i], 0, 1e-6);
+
+	struct gx_gg_params gp[] = {{.p = 2, .q = 5, .v = 30}, {.p = 10, .q = 2, .v = 4}};
+	for (size_t k = 0; k < sizeof gp / sizeof gp[0]; k++) {
+		double gg[3];
+		ASSERT_EQ_INT(gx_gg_gradient(&gp[k], s, CDNOW_N, gg), 0);
+		for (int i = 0; i < 3; i++) {
+			struct gx_gg_params lo = gp[k], hi = gp[k];
+			double *vl = i == 0 ? &lo.p : i == 1 ? &lo.q : &lo.v;
+			double *vh = i == 0 ? &hi.p : i == 1 ? &hi.q : &hi.v;
+			double h = *vl * 1e-5;
+			*vl -= h;
+			*vh += h;
+			double want = (gg_sum(&hi, s, CDNOW_N) - gg_sum(&lo, s, CDNOW_N)) / (2 * h);
+			ASSERT_NEAR(gg[i], want, 1e-5 * (1 + fabs(gg[i])));
+		}
+	}
+	struct gx_gg_params q;
+	ASSERT_EQ_INT(gx_gg_fit(s, CDNOW_N, &q), 0);
+	ASSERT_TRUE(q.iterations < 100);
+	double gg[3], qv[3] = {q.p, q.q, q.v};
+	ASSERT_EQ_INT(gx_gg_gradient(&q, s, CDNOW_N, gg), 0);
+	for (int i = 0; i < 3; i++)
+		ASSERT_NEAR(gg[i] * qv[i], 0, 1e-6);
+
+	struct gx_gg_params bad = {.p = -1, .q = 1, .v = 1};
+	ASSERT_EQ_INT(gx_gg_gradient(&bad, s, CDNOW_N, gg), GX_EINVAL);
+	struct gx_bgnbd_params badb = {.r = 1, .alpha = 0, .a = 1, .b = 1};
+	ASSERT_EQ_INT(gx_bgnbd_gradient(&badb, s, CDNOW_N, g), GX_EINVAL);
+}
+
 GX_TEST(clv_cdnow_predictions_are_sane)
 {
 	static struct gx_clv_summary s[CDNOW_N];
