@@ -81,8 +81,15 @@ const char *gx_store_backend(const struct gx_store *s)
 	return s->be->name;
 }
 
+/* The connection each thread borrowed last, per pool: compared, never
+ * followed, unless it is found in the pool's free list. */
+static __thread struct gx_conn *last_taken[2];
+
 /* Takes a free connection of the primary's (replica 0) or the replica's
- * pool, opens one while the pool is below opts.readers, else waits. */
+ * pool, opens one while the pool is below opts.readers, else waits. The
+ * one this thread had last comes first: a connection that moved between
+ * the pool threads took its working set (statements, registers, page
+ * cache) from the other core's cache on every read. */
 static int pool_take(struct gx_store *s, int replica, struct gx_conn **out)
 {
 	struct gx_conn **free_list = replica ? &s->free_replicas : &s->free_readers;
@@ -90,10 +97,16 @@ static int pool_take(struct gx_store *s, int replica, struct gx_conn **out)
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		if (*free_list) {
-			struct gx_conn *c = *free_list;
-			*free_list = c->next_free;
+			struct gx_conn **pp = free_list;
+			while (*pp && *pp != last_taken[replica])
+				pp = &(*pp)->next_free;
+			if (!*pp)
+				pp = free_list;
+			struct gx_conn *c = *pp;
+			*pp = c->next_free;
 			pthread_mutex_unlock(&s->lock);
 			c->next_free = NULL;
+			last_taken[replica] = c;
 			*out = c;
 			return 0;
 		}
@@ -101,6 +114,8 @@ static int pool_take(struct gx_store *s, int replica, struct gx_conn **out)
 			(*n)++;
 			pthread_mutex_unlock(&s->lock);
 			int rc = s->be->conn_open(s, 0, replica, out);
+			if (!rc)
+				last_taken[replica] = *out;
 			if (rc) {
 				pthread_mutex_lock(&s->lock);
 				(*n)--;
@@ -339,6 +354,21 @@ enum gx_col_type gx_stmt_col_type(struct gx_stmt *st, int i) { return BE(st)->co
 int64_t gx_stmt_col_int64(struct gx_stmt *st, int i) { return BE(st)->col_int64(st, i); }
 double gx_stmt_col_double(struct gx_stmt *st, int i) { return BE(st)->col_double(st, i); }
 const char *gx_stmt_col_text(struct gx_stmt *st, int i) { return BE(st)->col_text(st, i); }
+void gx_stmt_col(struct gx_stmt *st, int i, struct gx_col *out)
+{
+	const struct gx_backend *be = BE(st);
+	if (be->col) {
+		be->col(st, i, out);
+		return;
+	}
+	out->type = be->col_type(st, i);
+	if (out->type == GX_COL_INT)
+		out->i = be->col_int64(st, i);
+	else if (out->type == GX_COL_REAL)
+		out->d = be->col_double(st, i);
+	else if (out->type == GX_COL_TEXT)
+		out->text = be->col_text(st, i);
+}
 int64_t gx_stmt_changes(struct gx_stmt *st) { return BE(st)->changes(st); }
 const void *gx_stmt_memo(struct gx_stmt *st) { return st->memo; }
 void gx_stmt_set_memo(struct gx_stmt *st, const void *memo) { st->memo = memo; }
