@@ -511,14 +511,21 @@ struct logline {
 	size_t n, cap;
 };
 
-static void ll_str(struct logline *l, const char *s)
+static void ll_mem(struct logline *l, const char *s, size_t k)
 {
-	size_t k = strlen(s);
 	if (k > l->cap - l->n)
 		k = l->cap - l->n;
 	memcpy(l->p + l->n, s, k);
 	l->n += k;
 }
+
+static void ll_str(struct logline *l, const char *s)
+{
+	ll_mem(l, s, strlen(s));
+}
+
+/* a string literal, its length known at compile time */
+#define LL_LIT(l, lit) ll_mem((l), (lit), sizeof(lit) - 1)
 
 static void ll_uint(struct logline *l, unsigned long long v)
 {
@@ -529,13 +536,13 @@ static void ll_uint(struct logline *l, unsigned long long v)
 		d[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	ll_str(l, d + i);
+	ll_mem(l, d + i, sizeof d - 1 - (size_t)i);
 }
 
 static void ll_int(struct logline *l, long long v)
 {
 	if (v < 0) {
-		ll_str(l, "-");
+		LL_LIT(l, "-");
 		ll_uint(l, 0ULL - (unsigned long long)v);
 	} else {
 		ll_uint(l, (unsigned long long)v);
@@ -547,23 +554,23 @@ static void log_request(struct gx_req *r, int status, int64_t ms, bool aborted)
 	char buf[GX_LOG_MSG_MAX];
 	struct logline l = {buf, 0, sizeof buf - 1};
 	ll_str(&l, r->method ? r->method : "-");
-	ll_str(&l, " ");
+	LL_LIT(&l, " ");
 	ll_str(&l, r->path ? r->path : "-");
-	ll_str(&l, " ");
+	LL_LIT(&l, " ");
 	ll_int(&l, status);
-	ll_str(&l, " ");
+	LL_LIT(&l, " ");
 	ll_uint(&l, r->resp_bytes);
-	ll_str(&l, "B ");
+	LL_LIT(&l, "B ");
 	/* whole milliseconds: "%.1f" of them always ended in ".0" */
 	ll_int(&l, ms);
-	ll_str(&l, ".0ms ip=");
+	LL_LIT(&l, ".0ms ip=");
 	ll_str(&l, r->ip);
-	ll_str(&l, " user=");
+	LL_LIT(&l, " user=");
 	ll_int(&l, (long long)r->ctx.user_id);
-	ll_str(&l, " rid=");
+	LL_LIT(&l, " rid=");
 	ll_str(&l, r->request_id);
 	if (aborted)
-		ll_str(&l, " (aborted)");
+		LL_LIT(&l, " (aborted)");
 	gx_log_msg(GX_LOG_INFO, buf, l.n);
 }
 
