@@ -14,11 +14,13 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 struct gx_server *gx_srv;
@@ -692,6 +694,68 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	gx_log_warn("http: %s", msg);
 }
 
+/* ---- connections ---------------------------------------------------------------------
+ * The server accepts the connections itself and hands each to libmicrohttpd
+ * (MHD_add_connection), which gives it to a pool thread by its socket
+ * number: connections are spread evenly over the pool. With the pool threads
+ * accepting from a shared listening socket (libmicrohttpd's own way), the
+ * first thread to wake took up to ten at a time, and a client that opened
+ * its connections together (a proxy, a load balancer, wrk) often had all of
+ * them on one thread while the others idled. libmicrohttpd still applies the
+ * connection limits (total and per IP) to every connection added. */
+
+/* A listening socket for ss (SO_REUSEADDR, IPv6 only on an IPv6 address, as
+ * libmicrohttpd makes its own); -1 with errno set. *port gets its port. */
+static int listen_on(const struct sockaddr_storage *ss, unsigned *port)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int on = 1;
+	socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	struct sockaddr_storage got;
+	socklen_t glen = sizeof got;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+	    (ss->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) ||
+	    bind(fd, (const struct sockaddr *)ss, len) != 0 || listen(fd, SOMAXCONN) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&got, &glen) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	*port = ntohs(got.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&got)->sin6_port
+						 : ((struct sockaddr_in *)&got)->sin_port);
+	return fd;
+}
+
+/* Accepts what is waiting on the listening socket (at most 64, so that the
+ * main loop's other work keeps its pace) and hands it to d. */
+static void accept_waiting(struct MHD_Daemon *d, int lfd)
+{
+	static int64_t warned_ms;
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				/* out of descriptors: those waiting stay in the backlog a while */
+				if (gx_mono_ms() - warned_ms > 10000) {
+					warned_ms = gx_mono_ms();
+					gx_log_warn("http: cannot accept connections: %s", strerror(errno));
+				}
+				usleep(10 * 1000);
+			}
+			return;
+		}
+		/* on failure (a limit reached, no memory) libmicrohttpd closes fd */
+		(void)MHD_add_connection(d, fd, (struct sockaddr *)&ss, len);
+	}
+}
+
 int gx_server_run(struct gx_config *cfg, struct gx_store *store)
 {
 	static struct gx_server srv;
@@ -709,13 +773,17 @@ int gx_server_run(struct gx_config *cfg, struct gx_store *store)
 		threads = 1;
 	/* readers keep their snapshot while nothing is committed (store.h) */
 	gx_store_hold_reads(store);
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
+	unsigned port = 0;
+	int lfd = listen_on(&ss, &port);
+	if (lfd < 0) {
+		gx_log_error("cannot listen on %s: %s", cfg->listen, strerror(errno));
+		return GX_EIO;
+	}
+	/* MHD_USE_ITC: a connection added from this thread is taken up at once */
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, 0, NULL, NULL, access_cb, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, so that every message goes through it */
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->conn_timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->header_max,
@@ -725,12 +793,12 @@ int gx_server_run(struct gx_config *cfg, struct gx_store *store)
 		MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
 		MHD_OPTION_END);
 	if (!d) {
-		gx_log_error("cannot listen on %s (in use? permission?)", cfg->listen);
+		close(lfd);
+		gx_log_error("cannot start the HTTP server on %s", cfg->listen);
 		return GX_EIO;
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	gx_log_info("guanxi %s listening on http://%s (port %u, %u threads, database %s)", GX_VERSION,
-		    cfg->listen, di ? di->port : 0, threads, gx_store_backend(store));
+		    cfg->listen, port, threads, gx_store_backend(store));
 	struct sigaction sa = {0};
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -739,11 +807,19 @@ int gx_server_run(struct gx_config *cfg, struct gx_store *store)
 	/* the request log is written in batches from here on (log.h) */
 	if (gx_log_async_start())
 		gx_log_warn("request log: no writer thread; writing each line at once");
+	int64_t next_idle = gx_mono_ms() + GX_STORE_IDLE_MS;
 	while (!stop_requested) {
-		usleep(GX_STORE_IDLE_MS * 1000);
-		gx_store_idle(store); /* idle readers' kept snapshots */
+		int64_t wait = next_idle - gx_mono_ms();
+		struct pollfd pfd = {.fd = lfd, .events = POLLIN};
+		if (poll(&pfd, 1, wait > 0 ? (int)wait : 0) > 0 && (pfd.revents & POLLIN))
+			accept_waiting(d, lfd);
+		if (gx_mono_ms() >= next_idle) {
+			gx_store_idle(store); /* idle readers' kept snapshots */
+			next_idle = gx_mono_ms() + GX_STORE_IDLE_MS;
+		}
 	}
 	gx_log_info("shutting down");
+	close(lfd);
 	MHD_stop_daemon(d);
 	gx_log_async_stop(); /* every request's line is out before we return */
 	gx_http_auth_shutdown();
