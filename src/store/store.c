@@ -81,15 +81,8 @@ const char *gx_store_backend(const struct gx_store *s)
 	return s->be->name;
 }
 
-/* The connection each thread borrowed last, per pool: compared, never
- * followed, unless it is found in the pool's free list. */
-static __thread struct gx_conn *last_taken[2];
-
 /* Takes a free connection of the primary's (replica 0) or the replica's
- * pool, opens one while the pool is below opts.readers, else waits. The
- * one this thread had last comes first: a connection that moved between
- * the pool threads took its working set (statements, registers, page
- * cache) from the other core's cache on every read. */
+ * pool, opens one while the pool is below opts.readers, else waits. */
 static int pool_take(struct gx_store *s, int replica, struct gx_conn **out)
 {
 	struct gx_conn **free_list = replica ? &s->free_replicas : &s->free_readers;
@@ -97,16 +90,10 @@ static int pool_take(struct gx_store *s, int replica, struct gx_conn **out)
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		if (*free_list) {
-			struct gx_conn **pp = free_list;
-			while (*pp && *pp != last_taken[replica])
-				pp = &(*pp)->next_free;
-			if (!*pp)
-				pp = free_list;
-			struct gx_conn *c = *pp;
-			*pp = c->next_free;
+			struct gx_conn *c = *free_list;
+			*free_list = c->next_free;
 			pthread_mutex_unlock(&s->lock);
 			c->next_free = NULL;
-			last_taken[replica] = c;
 			*out = c;
 			return 0;
 		}
@@ -114,8 +101,6 @@ static int pool_take(struct gx_store *s, int replica, struct gx_conn **out)
 			(*n)++;
 			pthread_mutex_unlock(&s->lock);
 			int rc = s->be->conn_open(s, 0, replica, out);
-			if (!rc)
-				last_taken[replica] = *out;
 			if (rc) {
 				pthread_mutex_lock(&s->lock);
 				(*n)--;
