@@ -2,7 +2,8 @@
 # ab.sh — same-run A/B of two guanxi binaries: server CPU per request of the
 # authenticated GET /api/v1/users/{id}, the two servers (and bare_mhd serving
 # the same bytes) measured in turn, round after round, so that the machine's
-# load weighs on all of them alike. Prints each round and the medians.
+# load weighs on all of them alike. Prints each round (server CPU per request
+# and req/s) and the medians.
 #
 #   bench/ab.sh OLD_BINARY NEW_BINARY [ROUNDS (5)] [SECONDS (4)]
 #
@@ -86,14 +87,17 @@ for r in $(seq "$ROUNDS"); do
 		c1=$(cpu "${!p}")
 		if grep -q 'Non-2xx' "$T/wrk"; then echo "ab: $n answered non-2xx" >&2; exit 1; fi
 		req=$(awk '/requests in/ { print $1 }' "$T/wrk")
+		rps=$(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$T/wrk")
 		us=$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v n="$req" 'BEGIN { printf "%.2f", c * 1e6 / hz / n }')
-		echo "$n $us" >>"$T/results"
-		line="$line $n ${us} us"
+		echo "$n $us $rps" >>"$T/results"
+		line="$line $n ${us} us ${rps}/s"
 	done
 	echo "$line"
 done
 echo "ab: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 for n in bare A B; do
 	awk -v n=$n '$1 == n { print $2 }' "$T/results" | sort -n |
-		awk -v n=$n '{ a[NR] = $1 } END { printf "%-4s median %.2f us/request (min %.2f, max %.2f)\n", n, a[int((NR + 1) / 2)], a[1], a[NR] }'
+		awk -v n=$n '{ a[NR] = $1 } END { printf "%-4s median %.2f us/request (min %.2f, max %.2f)", n, a[int((NR + 1) / 2)], a[1], a[NR] }'
+	awk -v n=$n '$1 == n { print $3 }' "$T/results" | sort -n |
+		awk '{ a[NR] = $1 } END { printf ", %.0f req/s (min %.0f, max %.0f)\n", a[int((NR + 1) / 2)], a[1], a[NR] }'
 done

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -95,6 +96,49 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss)
 	return inet_pton(AF_INET, host, &s4->sin_addr) == 1 ? 0 : -1;
 }
 
+/* A listening socket for ss, as src/http/server.c makes it; -1 on error.
+ * *port gets its port. */
+static int listen_on(const struct sockaddr_storage *ss, unsigned *port)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int on = 1;
+	socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	struct sockaddr_storage got;
+	socklen_t glen = sizeof got;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+	    (ss->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) ||
+	    bind(fd, (const struct sockaddr *)ss, len) != 0 || listen(fd, SOMAXCONN) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&got, &glen) != 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(got.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&got)->sin6_port
+						 : ((struct sockaddr_in *)&got)->sin_port);
+	return fd;
+}
+
+/* What is waiting on the listening socket, handed to d (as server.c does:
+ * libmicrohttpd gives each added connection to a pool thread by its socket
+ * number). */
+static void accept_waiting(struct MHD_Daemon *d, int lfd)
+{
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				usleep(10 * 1000);
+			return;
+		}
+		(void)MHD_add_connection(d, fd, (struct sockaddr *)&ss, len);
+	}
+}
+
 /* Same two-call pattern as guanxi: the first call (headers in) only marks
  * the request; the answer is queued once the (empty) body is complete. */
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
@@ -169,15 +213,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bare_mhd: cannot read %s: %s\n", body_path, strerror(errno));
 		return 1;
 	}
-	/* Same flags and options as gx_server_run() in src/http/server.c, minus
-	 * guanxi's own per-request callbacks (arena, request log, metrics). */
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
+	/* Same flags and options as gx_server_run() in src/http/server.c (its
+	 * own listening socket, connections added to the pool), minus guanxi's
+	 * own per-request callbacks (arena, request log, metrics). */
+	unsigned port = 0;
+	int lfd = listen_on(&ss, &port);
+	if (lfd < 0) {
+		fprintf(stderr, "bare_mhd: cannot listen on %s (in use? permission?)\n", listen);
+		free(body);
+		return 1;
+	}
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, 0, NULL, NULL, access_cb, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, HEADER_MAX,
@@ -185,21 +234,25 @@ int main(int argc, char **argv)
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT,
 		MHD_OPTION_END);
 	if (!d) {
-		fprintf(stderr, "bare_mhd: cannot listen on %s (in use? permission?)\n", listen);
+		fprintf(stderr, "bare_mhd: cannot start the daemon on %s\n", listen);
+		close(lfd);
 		free(body);
 		return 1;
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	fprintf(stderr, "bare_mhd: listening on http://%s (port %u, %ld threads, body %zu bytes)\n",
-		listen, di ? di->port : 0, threads, body_len);
+		listen, port, threads, body_len);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	while (!stop_requested)
-		usleep(100 * 1000);
+	while (!stop_requested) {
+		struct pollfd pfd = {.fd = lfd, .events = POLLIN};
+		if (poll(&pfd, 1, 100) > 0 && (pfd.revents & POLLIN))
+			accept_waiting(d, lfd);
+	}
+	close(lfd);
 	MHD_stop_daemon(d);
 	free(body);
 	return 0;

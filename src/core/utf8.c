@@ -1,10 +1,24 @@
 /* utf8.c — strict UTF-8 validation (RFC 3629). */
 #include "core/utf8.h"
 
+#include <stdint.h>
+#include <string.h>
+
 bool gx_utf8_valid(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str, *end = s + n;
 	while (s < end) {
+		if (end - s >= 8) { /* eight ASCII bytes, none of them NUL, at a time */
+			const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+			uint64_t x;
+			memcpy(&x, s, 8);
+			/* zero exactly when every byte is 0x01..0x7F: the lowest NUL
+			 * or high byte sets its top bit, and only a NUL borrows */
+			if (!((((x - ones) & ~x) | x) & highs)) {
+				s += 8;
+				continue;
+			}
+		}
 		unsigned c = *s;
 		if (c == 0)
 			return false;

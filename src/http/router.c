@@ -25,22 +25,24 @@ int gx_routes_all(const struct gx_route ***out)
 	return nroutes;
 }
 
-/* Matches path against pattern; fills r->params when r is given. */
+/* Matches path against pattern; on a match with r given, r->params gets
+ * the parameters (copied once the whole path has matched). */
 static bool match(const char *pattern, const char *path, struct gx_req *r)
 {
 	const char *p = pattern, *s = path;
+	const char *at[GX_MAX_PARAMS];
+	size_t len[GX_MAX_PARAMS];
 	int np = 0;
 	while (*p && *s) {
 		if (*p == '{') {
 			const char *close = strchr(p, '}');
-			size_t len = strcspn(s, "/");
-			if (!close || len == 0 || np == GX_MAX_PARAMS)
+			size_t n = strcspn(s, "/");
+			if (!close || n == 0 || np == GX_MAX_PARAMS)
 				return false;
-			if (r)
-				r->params[np] = gx_arena_strndup(&r->arena, s, len);
-			np++;
+			at[np] = s;
+			len[np++] = n;
 			p = close + 1;
-			s += len;
+			s += n;
 			continue;
 		}
 		if (*p != *s)
@@ -53,8 +55,11 @@ static bool match(const char *pattern, const char *path, struct gx_req *r)
 		s++;
 	if (*p || *s)
 		return false;
-	if (r)
+	if (r) {
+		for (int i = 0; i < np; i++)
+			r->params[i] = gx_arena_strndup(&r->arena, at[i], len[i]);
 		r->nparams = np;
+	}
 	return true;
 }
 
@@ -67,9 +72,9 @@ const struct gx_route *gx_route_match(struct gx_req *r, int *status_out)
 	for (int i = 0; i < nroutes; i++) {
 		/* the literal part first: most routes differ there */
 		if (literal[i] > plen || memcmp(routes[i]->pattern, r->path, literal[i]) != 0 ||
-		    strcmp(routes[i]->method, m) != 0 || !match(routes[i]->pattern, r->path, NULL))
+		    strcmp(routes[i]->method, m) != 0 ||
+		    !match(routes[i]->pattern + literal[i], r->path + literal[i], r))
 			continue;
-		match(routes[i]->pattern, r->path, r);
 		return routes[i];
 	}
 	bool path_known = false;

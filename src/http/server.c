@@ -14,11 +14,13 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 struct gx_server *gx_srv;
@@ -269,9 +271,19 @@ bool gx_req_query_int(struct gx_req *r, const char *name, int64_t min, int64_t m
 bool gx_req_param_id(struct gx_req *r, int i, int64_t *id)
 {
 	const char *s = i < r->nparams ? r->params[i] : NULL;
-	char *end;
-	long long v = s ? strtoll(s, &end, 10) : 0;
-	if (!s || !*s || *end || v <= 0 || v > 9007199254740991LL) {
+	long long v = 0;
+	int n = 0;
+	/* plain digits here (strtoll's locale-aware parse was ~400
+	 * instructions a request); anything else as strtoll reads it */
+	for (; s && n < 16 && s[n] >= '0' && s[n] <= '9'; n++)
+		v = v * 10 + (s[n] - '0');
+	if (s && (!n || s[n])) {
+		char *end;
+		v = strtoll(s, &end, 10);
+		if (!*s || *end)
+			v = 0;
+	}
+	if (!s || v <= 0 || v > 9007199254740991LL) {
 		gx_reply_problem(r, 404, "no such record", NULL);
 		return false;
 	}
@@ -501,14 +513,21 @@ struct logline {
 	size_t n, cap;
 };
 
-static void ll_str(struct logline *l, const char *s)
+static void ll_mem(struct logline *l, const char *s, size_t k)
 {
-	size_t k = strlen(s);
 	if (k > l->cap - l->n)
 		k = l->cap - l->n;
 	memcpy(l->p + l->n, s, k);
 	l->n += k;
 }
+
+static void ll_str(struct logline *l, const char *s)
+{
+	ll_mem(l, s, strlen(s));
+}
+
+/* a string literal, its length known at compile time */
+#define LL_LIT(l, lit) ll_mem((l), (lit), sizeof(lit) - 1)
 
 static void ll_uint(struct logline *l, unsigned long long v)
 {
@@ -519,13 +538,13 @@ static void ll_uint(struct logline *l, unsigned long long v)
 		d[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	ll_str(l, d + i);
+	ll_mem(l, d + i, sizeof d - 1 - (size_t)i);
 }
 
 static void ll_int(struct logline *l, long long v)
 {
 	if (v < 0) {
-		ll_str(l, "-");
+		LL_LIT(l, "-");
 		ll_uint(l, 0ULL - (unsigned long long)v);
 	} else {
 		ll_uint(l, (unsigned long long)v);
@@ -537,23 +556,23 @@ static void log_request(struct gx_req *r, int status, int64_t ms, bool aborted)
 	char buf[GX_LOG_MSG_MAX];
 	struct logline l = {buf, 0, sizeof buf - 1};
 	ll_str(&l, r->method ? r->method : "-");
-	ll_str(&l, " ");
+	LL_LIT(&l, " ");
 	ll_str(&l, r->path ? r->path : "-");
-	ll_str(&l, " ");
+	LL_LIT(&l, " ");
 	ll_int(&l, status);
-	ll_str(&l, " ");
+	LL_LIT(&l, " ");
 	ll_uint(&l, r->resp_bytes);
-	ll_str(&l, "B ");
+	LL_LIT(&l, "B ");
 	/* whole milliseconds: "%.1f" of them always ended in ".0" */
 	ll_int(&l, ms);
-	ll_str(&l, ".0ms ip=");
+	LL_LIT(&l, ".0ms ip=");
 	ll_str(&l, r->ip);
-	ll_str(&l, " user=");
+	LL_LIT(&l, " user=");
 	ll_int(&l, (long long)r->ctx.user_id);
-	ll_str(&l, " rid=");
+	LL_LIT(&l, " rid=");
 	ll_str(&l, r->request_id);
 	if (aborted)
-		ll_str(&l, " (aborted)");
+		LL_LIT(&l, " (aborted)");
 	gx_log_msg(GX_LOG_INFO, buf, l.n);
 }
 
@@ -675,6 +694,68 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	gx_log_warn("http: %s", msg);
 }
 
+/* ---- connections ---------------------------------------------------------------------
+ * The server accepts the connections itself and hands each to libmicrohttpd
+ * (MHD_add_connection), which gives it to a pool thread by its socket
+ * number: connections are spread evenly over the pool. With the pool threads
+ * accepting from a shared listening socket (libmicrohttpd's own way), the
+ * first thread to wake took up to ten at a time, and a client that opened
+ * its connections together (a proxy, a load balancer, wrk) often had all of
+ * them on one thread while the others idled. libmicrohttpd still applies the
+ * connection limits (total and per IP) to every connection added. */
+
+/* A listening socket for ss (SO_REUSEADDR, IPv6 only on an IPv6 address, as
+ * libmicrohttpd makes its own); -1 with errno set. *port gets its port. */
+static int listen_on(const struct sockaddr_storage *ss, unsigned *port)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int on = 1;
+	socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	struct sockaddr_storage got;
+	socklen_t glen = sizeof got;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+	    (ss->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) ||
+	    bind(fd, (const struct sockaddr *)ss, len) != 0 || listen(fd, SOMAXCONN) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&got, &glen) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	*port = ntohs(got.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&got)->sin6_port
+						 : ((struct sockaddr_in *)&got)->sin_port);
+	return fd;
+}
+
+/* Accepts what is waiting on the listening socket (at most 64, so that the
+ * main loop's other work keeps its pace) and hands it to d. */
+static void accept_waiting(struct MHD_Daemon *d, int lfd)
+{
+	static int64_t warned_ms;
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				/* out of descriptors: those waiting stay in the backlog a while */
+				if (gx_mono_ms() - warned_ms > 10000) {
+					warned_ms = gx_mono_ms();
+					gx_log_warn("http: cannot accept connections: %s", strerror(errno));
+				}
+				usleep(10 * 1000);
+			}
+			return;
+		}
+		/* on failure (a limit reached, no memory) libmicrohttpd closes fd */
+		(void)MHD_add_connection(d, fd, (struct sockaddr *)&ss, len);
+	}
+}
+
 int gx_server_run(struct gx_config *cfg, struct gx_store *store)
 {
 	static struct gx_server srv;
@@ -692,13 +773,17 @@ int gx_server_run(struct gx_config *cfg, struct gx_store *store)
 		threads = 1;
 	/* readers keep their snapshot while nothing is committed (store.h) */
 	gx_store_hold_reads(store);
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
+	unsigned port = 0;
+	int lfd = listen_on(&ss, &port);
+	if (lfd < 0) {
+		gx_log_error("cannot listen on %s: %s", cfg->listen, strerror(errno));
+		return GX_EIO;
+	}
+	/* MHD_USE_ITC: a connection added from this thread is taken up at once */
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, 0, NULL, NULL, access_cb, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, so that every message goes through it */
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->conn_timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->header_max,
@@ -708,12 +793,12 @@ int gx_server_run(struct gx_config *cfg, struct gx_store *store)
 		MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
 		MHD_OPTION_END);
 	if (!d) {
-		gx_log_error("cannot listen on %s (in use? permission?)", cfg->listen);
+		close(lfd);
+		gx_log_error("cannot start the HTTP server on %s", cfg->listen);
 		return GX_EIO;
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	gx_log_info("guanxi %s listening on http://%s (port %u, %u threads, database %s)", GX_VERSION,
-		    cfg->listen, di ? di->port : 0, threads, gx_store_backend(store));
+		    cfg->listen, port, threads, gx_store_backend(store));
 	struct sigaction sa = {0};
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -722,11 +807,19 @@ int gx_server_run(struct gx_config *cfg, struct gx_store *store)
 	/* the request log is written in batches from here on (log.h) */
 	if (gx_log_async_start())
 		gx_log_warn("request log: no writer thread; writing each line at once");
+	int64_t next_idle = gx_mono_ms() + GX_STORE_IDLE_MS;
 	while (!stop_requested) {
-		usleep(GX_STORE_IDLE_MS * 1000);
-		gx_store_idle(store); /* idle readers' kept snapshots */
+		int64_t wait = next_idle - gx_mono_ms();
+		struct pollfd pfd = {.fd = lfd, .events = POLLIN};
+		if (poll(&pfd, 1, wait > 0 ? (int)wait : 0) > 0 && (pfd.revents & POLLIN))
+			accept_waiting(d, lfd);
+		if (gx_mono_ms() >= next_idle) {
+			gx_store_idle(store); /* idle readers' kept snapshots */
+			next_idle = gx_mono_ms() + GX_STORE_IDLE_MS;
+		}
 	}
 	gx_log_info("shutting down");
+	close(lfd);
 	MHD_stop_daemon(d);
 	gx_log_async_stop(); /* every request's line is out before we return */
 	gx_http_auth_shutdown();

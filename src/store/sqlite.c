@@ -289,6 +289,30 @@ static const char *sq_col_text(struct gx_stmt *g, int i)
 {
 	return (const char *)sqlite3_column_text(ST(g), i);
 }
+/* One sqlite3_column_* call per column (each enters and leaves the
+ * connection's mutex slot and checks for a malloc failure), then the value
+ * itself: a reader's connection is used by one thread at a time
+ * (SQLITE_OPEN_NOMUTEX), so the unprotected value is safe to read. */
+static void sq_col(struct gx_stmt *g, int i, struct gx_col *out)
+{
+	sqlite3_value *v = sqlite3_column_value(ST(g), i);
+	switch (sqlite3_value_type(v)) {
+	case SQLITE_INTEGER:
+		out->type = GX_COL_INT;
+		out->i = sqlite3_value_int64(v);
+		break;
+	case SQLITE_FLOAT:
+		out->type = GX_COL_REAL;
+		out->d = sqlite3_value_double(v);
+		break;
+	case SQLITE_NULL:
+		out->type = GX_COL_NULL;
+		break;
+	default:
+		out->type = GX_COL_TEXT;
+		out->text = (const char *)sqlite3_value_text(v); /* what sqlite3_column_text gives */
+	}
+}
 static int64_t sq_changes(struct gx_stmt *g) { return ((struct sq_stmt *)g)->changes; }
 static void sq_reset(struct gx_stmt *g)
 {
@@ -538,6 +562,7 @@ const struct gx_backend gx_sqlite_backend = {
 	.col_int64 = sq_col_int64,
 	.col_double = sq_col_double,
 	.col_text = sq_col_text,
+	.col = sq_col,
 	.changes = sq_changes,
 	.reset = sq_reset,
 	.backup = sq_backup,

@@ -339,6 +339,21 @@ enum gx_col_type gx_stmt_col_type(struct gx_stmt *st, int i) { return BE(st)->co
 int64_t gx_stmt_col_int64(struct gx_stmt *st, int i) { return BE(st)->col_int64(st, i); }
 double gx_stmt_col_double(struct gx_stmt *st, int i) { return BE(st)->col_double(st, i); }
 const char *gx_stmt_col_text(struct gx_stmt *st, int i) { return BE(st)->col_text(st, i); }
+void gx_stmt_col(struct gx_stmt *st, int i, struct gx_col *out)
+{
+	const struct gx_backend *be = BE(st);
+	if (be->col) {
+		be->col(st, i, out);
+		return;
+	}
+	out->type = be->col_type(st, i);
+	if (out->type == GX_COL_INT)
+		out->i = be->col_int64(st, i);
+	else if (out->type == GX_COL_REAL)
+		out->d = be->col_double(st, i);
+	else if (out->type == GX_COL_TEXT)
+		out->text = be->col_text(st, i);
+}
 int64_t gx_stmt_changes(struct gx_stmt *st) { return BE(st)->changes(st); }
 const void *gx_stmt_memo(struct gx_stmt *st) { return st->memo; }
 void gx_stmt_set_memo(struct gx_stmt *st, const void *memo) { st->memo = memo; }

@@ -84,6 +84,17 @@ int64_t gx_stmt_col_int64(struct gx_stmt *st, int i);
 double gx_stmt_col_double(struct gx_stmt *st, int i);
 /* Text of column i, valid until the next step/reset; NULL for SQL NULL. */
 const char *gx_stmt_col_text(struct gx_stmt *st, int i);
+/* Column i's type and value in one call (a row writer's per-column
+ * gx_stmt_col_type + gx_stmt_col_* was most of its cost): i for GX_COL_INT,
+ * d for GX_COL_REAL, text (NUL-terminated, valid until the next step/reset)
+ * for GX_COL_TEXT; the other members are left as they were. */
+struct gx_col {
+	enum gx_col_type type;
+	int64_t i;
+	double d;
+	const char *text;
+};
+void gx_stmt_col(struct gx_stmt *st, int i, struct gx_col *out);
 /* Rows changed by the last INSERT/UPDATE/DELETE on this statement. */
 int64_t gx_stmt_changes(struct gx_stmt *st);
 void gx_stmt_reset(struct gx_stmt *st);

@@ -27,6 +27,8 @@ struct gx_backend {
 	int64_t (*col_int64)(struct gx_stmt *st, int i);
 	double (*col_double)(struct gx_stmt *st, int i);
 	const char *(*col_text)(struct gx_stmt *st, int i);
+	/* gx_stmt_col in one call (NULL: store.c asks col_type and the rest) */
+	void (*col)(struct gx_stmt *st, int i, struct gx_col *out);
 	int64_t (*changes)(struct gx_stmt *st);
 	void (*reset)(struct gx_stmt *st);
 	/* whole-database operations */

@@ -69,6 +69,36 @@ GX_TEST(utf8_validation_is_strict)
 	ASSERT_EQ_INT(gx_utf8_len("張三abc"), 5);
 }
 
+GX_TEST(utf8_validation_sees_every_position_of_long_text)
+{
+	/* long ASCII runs are checked eight bytes at a time: a NUL, a lone
+	 * continuation byte, a byte that is never UTF-8 or a truncated sequence
+	 * anywhere is refused; a well-formed sequence anywhere is accepted */
+	static const char *bad[] = {"\x00", "\x80", "\xFF", "\xC0\xAF", "\xE5\xBC"};
+	static const char *good[] = {"\x7F", "\x01", "\xC3\xA9", "\xE5\xBC\xA0", "\xF0\x9F\x98\x80"};
+	for (size_t n = 1; n <= 40; n++) {
+		char s[48];
+		for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+			size_t blen = bad[k][0] ? strlen(bad[k]) : 1;
+			for (size_t at = 0; at + blen <= n; at++) {
+				memset(s, 'x', n);
+				memcpy(s + at, bad[k], blen);
+				if (gx_utf8_valid(s, n))
+					GX_FAIL("bad sequence %zu accepted at %zu of %zu", k, at, n);
+			}
+		}
+		for (size_t k = 0; k < sizeof good / sizeof good[0]; k++) {
+			size_t glen = strlen(good[k]);
+			for (size_t at = 0; at + glen <= n; at++) {
+				memset(s, 'x', n);
+				memcpy(s + at, good[k], glen);
+				if (!gx_utf8_valid(s, n))
+					GX_FAIL("good sequence %zu refused at %zu of %zu", k, at, n);
+			}
+		}
+	}
+}
+
 GX_TEST(time_parse_and_format_round_trip)
 {
 	int64_t ms;

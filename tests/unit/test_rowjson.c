@@ -120,6 +120,31 @@ GX_TEST(rowjson_random_bytes_agree_with_jansson)
 	ASSERT_TRUE(valid < 19900);
 }
 
+GX_TEST(rowjson_one_odd_byte_anywhere_in_a_long_string)
+{
+	/* plain text read eight bytes at a time: one byte that needs escaping or
+	 * checking, or a neighbour of one, at every position of strings of 1 to
+	 * 40 bytes, after and before plain bytes */
+	static const char *odd[] = {"\x1F", " ", "!", "\"", "#", "[", "\\", "]", "\x7F", "\x01", "\x00",
+				    "\xC3\xA9", "\xE5\x8D\x8E", "\xF0\x9F\x98\x80", "\x80", "\xFF", "\xC3"};
+	int valid = 0, refused = 0;
+	for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++) {
+		size_t olen = odd[k][0] ? strlen(odd[k]) : 1;
+		for (size_t n = olen; n <= 40; n++)
+			for (size_t at = 0; at + olen <= n; at++) {
+				char s[48];
+				memset(s, 'a' + (int)(n % 26), n);
+				memcpy(s + at, odd[k], olen);
+				if (check_str(s, n))
+					valid++;
+				else
+					refused++;
+			}
+	}
+	ASSERT_TRUE(valid > 5000);
+	ASSERT_TRUE(refused > 1000); /* NUL, lone bytes */
+}
+
 GX_TEST(rowjson_integers)
 {
 	int64_t v[] = {0, 1, -1, 9007199254740991LL, INT64_MAX, INT64_MIN, 374664254477107LL};
