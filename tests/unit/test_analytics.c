@@ -3,6 +3,7 @@
  * scratch; quintiles and segments; money and local days; the CSV import
  * (all-or-nothing, idempotent); profitability tiers. */
 #include "gx_test.h"
+#include "fixtures.h"
 
 #include "analytics/analytics.h"
 #include "analytics/calendar.h"
@@ -20,14 +21,7 @@
 
 static struct gx_store *open_db(void)
 {
-	char path[300];
-	snprintf(path, sizeof path, "%s/a.db", gx_test_tmpdir());
-	struct gx_store_opts o = {.readers = 2, .busy_timeout_ms = 2000, .create = 1};
-	struct gx_store *s;
-	ASSERT_EQ_INT(gx_store_open(path, &o, &s), 0);
-	int applied;
-	ASSERT_EQ_INT(gx_migrate(s, path, &applied), 0);
-	return s;
+	return gx_test_open_db("a.db");
 }
 
 static uint32_t rnd(uint32_t *s)

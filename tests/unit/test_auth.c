@@ -3,6 +3,7 @@
  * (and refused), and gx_auth_invalidate ends the cached answers of every
  * thread at once. */
 #include "gx_test.h"
+#include "fixtures.h"
 
 #include "core/err.h"
 #include "crm/auth.h"
@@ -16,14 +17,7 @@
 
 static struct gx_store *open_db(void)
 {
-	char path[300];
-	snprintf(path, sizeof path, "%s/t.db", gx_test_tmpdir());
-	struct gx_store_opts o = {.readers = 2, .busy_timeout_ms = 1000, .create = 1};
-	struct gx_store *s;
-	ASSERT_EQ_INT(gx_store_open(path, &o, &s), 0);
-	int applied;
-	ASSERT_EQ_INT(gx_migrate(s, path, &applied), 0);
-	return s;
+	return gx_test_open_db("t.db");
 }
 
 static void exec_sql(struct gx_store *s, const char *sql)

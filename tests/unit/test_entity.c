@@ -3,6 +3,7 @@
  * PostgreSQL (create/update/delete/restore, optimistic concurrency, history,
  * audit, lists with keyset pagination, tenant scoping); backup and restore. */
 #include "gx_test.h"
+#include "fixtures.h"
 #include "entity_checks.h"
 
 #include "core/err.h"
@@ -13,15 +14,7 @@
 
 static struct gx_store *open_db(void)
 {
-	char path[300];
-	snprintf(path, sizeof path, "%s/t.db", gx_test_tmpdir());
-	struct gx_store_opts o = {.readers = 2, .busy_timeout_ms = 1000, .create = 1};
-	struct gx_store *s;
-	ASSERT_EQ_INT(gx_store_open(path, &o, &s), 0);
-	int applied;
-	ASSERT_EQ_INT(gx_migrate(s, path, &applied), 0);
-	ASSERT_TRUE(applied >= 1);
-	return s;
+	return gx_test_open_db("t.db");
 }
 
 GX_TEST(entity_validation_names_each_bad_field)

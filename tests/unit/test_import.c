@@ -4,6 +4,7 @@
  * XLSX, iCalendar read back by libical, and the full export loaded into a
  * second database and exported again identically. */
 #include "gx_test.h"
+#include "fixtures.h"
 
 #include "core/buf.h"
 #include "core/err.h"
@@ -23,13 +24,7 @@
 
 static struct gx_store *open_db(const char *name)
 {
-	char path[300];
-	snprintf(path, sizeof path, "%s/%s", gx_test_tmpdir(), name);
-	struct gx_store_opts o = {.readers = 2, .busy_timeout_ms = 2000, .create = 1};
-	struct gx_store *s;
-	ASSERT_EQ_INT(gx_store_open(path, &o, &s), 0);
-	int applied;
-	ASSERT_EQ_INT(gx_migrate(s, path, &applied), 0);
+	struct gx_store *s = gx_test_open_db(name);
 	gx_user_module_init();
 	gx_customer_module_init();
 	gx_entity_register(&gx_import_mappings_entity);

@@ -1,6 +1,7 @@
 /* test_rowjson.c — entity/rowjson.c: JSON strings and numbers, and whole rows,
  * checked byte for byte against jansson's json_dumps of gx_entity_row_json. */
 #include "gx_test.h"
+#include "fixtures.h"
 
 #include "core/err.h"
 #include "crm/user.h"
@@ -175,14 +176,7 @@ static const struct gx_entity kinds_entity = {
 
 static struct gx_store *open_db(void)
 {
-	char path[300];
-	snprintf(path, sizeof path, "%s/t.db", gx_test_tmpdir());
-	struct gx_store_opts o = {.readers = 2, .busy_timeout_ms = 1000, .create = 1};
-	struct gx_store *s;
-	ASSERT_EQ_INT(gx_store_open(path, &o, &s), 0);
-	int applied;
-	ASSERT_EQ_INT(gx_migrate(s, path, &applied), 0);
-	return s;
+	return gx_test_open_db("t.db");
 }
 
 /* Runs sql (one row) and checks gx_rowjson_write against jansson for e;

@@ -1,6 +1,7 @@
 /* test_search.c — the search-term index of records (src/entity/search.c):
  * a reindex writes only the difference between the old and new terms. */
 #include "gx_test.h"
+#include "fixtures.h"
 
 #include "core/arena.h"
 #include "core/err.h"
@@ -12,17 +13,6 @@
 #include "store/store.h"
 #include "text/searchkey.h"
 
-static struct gx_store *open_db(const char *name)
-{
-	char path[300];
-	snprintf(path, sizeof path, "%s/%s", gx_test_tmpdir(), name);
-	struct gx_store_opts o = {.readers = 2, .busy_timeout_ms = 2000, .create = 1};
-	struct gx_store *s;
-	ASSERT_EQ_INT(gx_store_open(path, &o, &s), 0);
-	int applied;
-	ASSERT_EQ_INT(gx_migrate(s, path, &applied), 0);
-	return s;
-}
 
 static int64_t count_on(struct gx_conn *c, const char *sql)
 {
@@ -39,7 +29,7 @@ static int64_t count_on(struct gx_conn *c, const char *sql)
  * terms a fresh write gives. */
 GX_TEST(search_reindex_writes_only_the_difference)
 {
-	struct gx_store *s = open_db("diff.db");
+	struct gx_store *s = gx_test_open_db("diff.db");
 	struct gx_arena ar;
 	gx_arena_init(&ar, 0);
 	int64_t tid;
