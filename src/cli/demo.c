@@ -255,6 +255,8 @@ static const struct demo_product catalogue[] = {
 
 /* Each customer buys at its own rate from its favourite bundle (so that
  * co-purchases mean something); some stop buying, some slow down lately. */
+static int demo_align_status(struct gx_ctx *ctx, json_t *custs);
+
 static int demo_transactions(struct gx_ctx *ctx, struct gx_store *s, int *made)
 {
 	struct gx_conn *c;
@@ -280,8 +282,10 @@ static int demo_transactions(struct gx_ctx *ctx, struct gx_store *s, int *made)
 	json_array_foreach(custs, i, cu) {
 		if (rc)
 			break;
-		if (demo_rand(&seed) % 5 == 0)
-			continue; /* a lead that never bought */
+		if (demo_rand(&seed) % 5 == 0) {
+			json_object_set_new(cu, "status", json_string("prospect")); /* never bought */
+			continue;
+		}
 		int64_t cid = json_integer_value(json_object_get(cu, "id"));
 		bool twd = json_is_string(json_object_get(cu, "currency")) &&
 			   strcmp(json_string_value(json_object_get(cu, "currency")), "TWD") == 0;
@@ -291,7 +295,9 @@ static int demo_transactions(struct gx_ctx *ctx, struct gx_store *s, int *made)
 		int stop = demo_rand(&seed) % 3 == 0 ? 90 + (int)(demo_rand(&seed) % 500) : 0; /* days ago it stopped */
 		bool slowing = demo_rand(&seed) % 6 == 0;
 		int bundle = (int)(demo_rand(&seed) % 4);
+		int last = -1; /* days ago of the last purchase */
 		for (int t = start, k = 0; t > stop && k < 60; k++) {
+			last = t;
 			int64_t at = now - (int64_t)t * day + (int64_t)(demo_rand(&seed) % 36000) * 1000;
 			int items_now = 1 + (int)(demo_rand(&seed) % 2);
 			for (int j = 0; j < items_now; j++) {
@@ -319,6 +325,8 @@ static int demo_transactions(struct gx_ctx *ctx, struct gx_store *s, int *made)
 			double u = ((double)(demo_rand(&seed) % 100000) + 1) / 100001.0;
 			t -= 1 + (int)(-log(u) * mean_gap);
 		}
+		json_object_set_new(cu, "status",
+				    json_string(last < 0 ? "prospect" : last >= 365 ? "former" : "customer"));
 		if (json_array_size(items) >= GX_TX_BULK_MAX - 200 || i + 1 == json_array_size(custs)) {
 			json_t *out = NULL, *errs = NULL;
 			rc = gx_transactions_bulk(ctx, items, &out, &errs);
@@ -329,7 +337,46 @@ static int demo_transactions(struct gx_ctx *ctx, struct gx_store *s, int *made)
 		}
 	}
 	json_decref(items);
+	if (!rc)
+		rc = demo_align_status(ctx, custs);
 	json_decref(custs);
+	return rc;
+}
+
+/* The lifecycle status picked at random when the customers were made is
+ * brought in line with the purchases just made (a "former customer" who bought
+ * last month would puzzle whoever opens the demo): one who never bought is at
+ * most a prospect, one who stopped a year ago or more is former, the others
+ * are customers. Through the engine, so the change is in the history. */
+static int demo_align_status(struct gx_ctx *ctx, json_t *custs)
+{
+	size_t i;
+	json_t *cu;
+	int rc = 0;
+	json_array_foreach(custs, i, cu) {
+		const char *want = json_string_value(json_object_get(cu, "status"));
+		json_t *rec = NULL;
+		if (!want)
+			continue;
+		rc = gx_entity_get(ctx, &gx_customers_entity, json_integer_value(json_object_get(cu, "id")), false, &rec);
+		if (rc)
+			break;
+		const char *has = json_string_value(json_object_get(rec, "status"));
+		bool keep = has && (strcmp(has, want) == 0 ||
+				    (strcmp(want, "prospect") == 0 && strcmp(has, "lead") == 0));
+		if (!keep) {
+			json_t *patch = json_pack("{s:s}", "status", want), *out = NULL;
+			struct gx_errors errs = {0};
+			rc = gx_entity_update(ctx, &gx_customers_entity, json_integer_value(json_object_get(rec, "id")),
+					      json_integer_value(json_object_get(rec, "version")), patch, &out, &errs);
+			json_decref(errs.list);
+			json_decref(out);
+			json_decref(patch);
+		}
+		json_decref(rec);
+		if (rc)
+			break;
+	}
 	return rc;
 }
 
