@@ -429,12 +429,13 @@ static int read_terms(struct gx_ctx *ctx, struct gx_conn *c, const char *entity,
 	return 0;
 }
 
-static int delete_term(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id, const char *term,
-		       size_t len)
+/* Runs sql, a statement over one term row bound as (tenant_id, entity, term,
+ * record_id): the delete and the insert of a record's changed terms. */
+static int term_row(struct gx_ctx *ctx, struct gx_conn *c, const char *sql, const char *entity, int64_t id,
+		    const char *term, size_t len)
 {
 	struct gx_stmt *st;
-	int rc = gx_conn_prepare(c, "DELETE FROM search_terms WHERE tenant_id = ? AND entity = ? AND term = ? "
-				    "AND record_id = ?", &st);
+	int rc = gx_conn_prepare(c, sql, &st);
 	if (rc)
 		return rc;
 	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
@@ -446,22 +447,10 @@ static int delete_term(struct gx_ctx *ctx, struct gx_conn *c, const char *entity
 	return rc < 0 ? rc : 0;
 }
 
-static int insert_term(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id, const char *term,
-		       size_t len)
-{
-	struct gx_stmt *st;
-	int rc = gx_conn_prepare(c, "INSERT INTO search_terms (tenant_id, entity, term, record_id) "
-				    "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", &st);
-	if (rc)
-		return rc;
-	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
-	gx_stmt_bind_str(st, 2, entity);
-	gx_stmt_bind_text(st, 3, term, len);
-	gx_stmt_bind_int64(st, 4, id);
-	rc = gx_stmt_step(st);
-	gx_stmt_reset(st);
-	return rc < 0 ? rc : 0;
-}
+static const char delete_term_sql[] =
+	"DELETE FROM search_terms WHERE tenant_id = ? AND entity = ? AND term = ? AND record_id = ?";
+static const char insert_term_sql[] =
+	"INSERT INTO search_terms (tenant_id, entity, term, record_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
 int gx_search_remove(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id)
 {
@@ -511,11 +500,11 @@ int gx_search_reindex(struct gx_ctx *ctx, struct gx_conn *c, const char *entity,
 			i++;
 			j++;
 		} else if (cmp > 0) {
-			rc = delete_term(ctx, c, entity, id, was.bytes + y->off, y->len);
+			rc = term_row(ctx, c, delete_term_sql, entity, id, was.bytes + y->off, y->len);
 			j++;
 		} else {
 			rc = b ? bulk_add(b, ctx->tenant_id, ix, id, now.bytes + x->off, x->len)
-			       : insert_term(ctx, c, entity, id, now.bytes + x->off, x->len);
+			       : term_row(ctx, c, insert_term_sql, entity, id, now.bytes + x->off, x->len);
 			i++;
 		}
 	}
