@@ -19,3 +19,21 @@ struct gx_store *gx_test_open_db(const char *name)
 	ASSERT_TRUE(applied >= 1);
 	return s;
 }
+
+long long gx_test_count_on(struct gx_conn *c, const char *sql)
+{
+	struct gx_stmt *st;
+	ASSERT_EQ_INT(gx_conn_prepare(c, sql, &st), 0);
+	long long n = gx_stmt_step(st) == GX_ROW ? (long long)gx_stmt_col_int64(st, 0) : -1;
+	gx_stmt_reset(st);
+	return n;
+}
+
+long long gx_test_count(struct gx_store *s, const char *sql)
+{
+	struct gx_conn *c;
+	ASSERT_EQ_INT(gx_store_reader(s, &c), 0);
+	long long n = gx_test_count_on(c, sql);
+	gx_store_release(c);
+	return n;
+}

@@ -410,18 +410,6 @@ static void write_file(const char *path, const char *text)
 	fclose(f);
 }
 
-static int64_t count(struct gx_store *s, const char *sql)
-{
-	struct gx_conn *c;
-	struct gx_stmt *st;
-	gx_store_reader(s, &c);
-	ASSERT_EQ_INT(gx_conn_prepare(c, sql, &st), 0);
-	int64_t n = gx_stmt_step(st) == GX_ROW ? gx_stmt_col_int64(st, 0) : -1;
-	gx_stmt_reset(st);
-	gx_store_release(c);
-	return n;
-}
-
 GX_TEST(analytics_csv_import_all_or_nothing)
 {
 	struct gx_store *s = open_db();
@@ -452,8 +440,8 @@ GX_TEST(analytics_csv_import_all_or_nothing)
 	ASSERT_EQ_INT(sum.rows, 3);
 	ASSERT_EQ_INT(sum.created, 3);
 	json_decref(sum.errors);
-	ASSERT_EQ_INT(count(s, "SELECT sum(amount) FROM transactions"), 1234 + 100050 - 350);
-	ASSERT_EQ_INT(count(s, "SELECT purchase_count FROM customer_stats s JOIN customers c ON c.id = s.customer_id "
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT sum(amount) FROM transactions"), 1234 + 100050 - 350);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT purchase_count FROM customer_stats s JOIN customers c ON c.id = s.customer_id "
 			       "WHERE c.code = 'TP1'"), 1); /* the same local day */
 	/* again: all skipped */
 	f = fopen(good, "rb");
@@ -492,7 +480,7 @@ GX_TEST(analytics_csv_import_all_or_nothing)
 			GX_FAIL("missing %s in %s", want[i], t);
 	free(t);
 	json_decref(sum.errors);
-	ASSERT_EQ_INT(count(s, "SELECT count(*) FROM transactions"), 3);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM transactions"), 3);
 	/* no header columns it needs */
 	write_file(bad, "name,amount\nx,1\n");
 	f = fopen(bad, "rb");

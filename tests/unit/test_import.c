@@ -39,18 +39,6 @@ static struct gx_ctx tenant_ctx(struct gx_store *s, const char *slug, const char
 	return (struct gx_ctx){.store = s, .arena = a, .tenant_id = tid};
 }
 
-static int64_t count(struct gx_store *s, const char *sql)
-{
-	struct gx_conn *c;
-	struct gx_stmt *st;
-	gx_store_reader(s, &c);
-	ASSERT_EQ_INT(gx_conn_prepare(c, sql, &st), 0);
-	int64_t n = gx_stmt_step(st) == GX_ROW ? gx_stmt_col_int64(st, 0) : -1;
-	gx_stmt_reset(st);
-	gx_store_release(c);
-	return n;
-}
-
 struct mem {
 	const char *data;
 	size_t len, pos;
@@ -128,8 +116,8 @@ GX_TEST(import_gbk_modes_undo)
 	b = run_import(&ctx, gbk, glen, "{\"entity\":\"customers\",\"mode\":\"all_or_nothing\"}");
 	ASSERT_EQ_STR(json_string_value(json_object_get(b, "status")), "failed");
 	json_decref(b);
-	ASSERT_EQ_INT(count(s, "SELECT count(*) FROM customers"), 0);
-	ASSERT_EQ_INT(count(s, "SELECT count(*) FROM search_terms"), 0);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM customers"), 0);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM search_terms"), 0);
 	/* skip bad rows */
 	b = run_import(&ctx, gbk, glen, "{\"entity\":\"customers\"}");
 	ASSERT_EQ_STR(json_string_value(json_object_get(b, "status")), "done");
@@ -137,9 +125,9 @@ GX_TEST(import_gbk_modes_undo)
 	ASSERT_EQ_INT(sum_int(b, "failed"), 1);
 	int64_t batch = json_integer_value(json_object_get(b, "id"));
 	json_decref(b);
-	ASSERT_EQ_INT(count(s, "SELECT credit_limit FROM customers WHERE code = 'U-1'"), 150050);
-	ASSERT_EQ_INT(count(s, "SELECT credit_limit FROM customers WHERE code = 'U-3'"), 2000000);
-	ASSERT_TRUE(count(s, "SELECT count(*) FROM search_terms") > 20);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT credit_limit FROM customers WHERE code = 'U-1'"), 150050);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT credit_limit FROM customers WHERE code = 'U-3'"), 2000000);
+	ASSERT_TRUE(gx_test_count(s, "SELECT count(*) FROM search_terms") > 20);
 	/* the error report: the row as it was, neutralised */
 	struct gx_buf rep;
 	gx_buf_init(&rep, 1 << 20);
@@ -158,7 +146,7 @@ GX_TEST(import_gbk_modes_undo)
 	ASSERT_EQ_INT(gx_import_undo(&ctx, batch, &u, &errs), 0);
 	ASSERT_EQ_INT(json_integer_value(json_object_get(u, "deleted")), 2);
 	json_decref(u);
-	ASSERT_EQ_INT(count(s, "SELECT count(*) FROM customers WHERE deleted_at IS NULL"), 0);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM customers WHERE deleted_at IS NULL"), 0);
 	ASSERT_EQ_INT(gx_import_undo(&ctx, batch, &u, &errs), GX_ECONFLICT);
 	json_decref(errs.list);
 	free(gbk);
@@ -310,8 +298,8 @@ GX_TEST(dump_export_import_export_identical)
 	uint64_t rows2 = 0;
 	ASSERT_EQ_INT(gx_dump_import(s2, d1, NULL, NULL, NULL, &rows2, msg, sizeof msg), 0);
 	ASSERT_EQ_INT(rows2, rows);
-	ASSERT_EQ_INT(count(s2, "SELECT count(*) FROM customers"), 2);
-	ASSERT_EQ_INT(count(s2, "SELECT count(*) FROM search_terms"), count(s, "SELECT count(*) FROM search_terms"));
+	ASSERT_EQ_INT(gx_test_count(s2, "SELECT count(*) FROM customers"), 2);
+	ASSERT_EQ_INT(gx_test_count(s2, "SELECT count(*) FROM search_terms"), gx_test_count(s, "SELECT count(*) FROM search_terms"));
 	ASSERT_EQ_INT(gx_dump_export(s2, d2, NULL, NULL, NULL, NULL), 0);
 	char p1[400], p2[400];
 	snprintf(p1, sizeof p1, "%s/manifest.json", d1);
@@ -342,7 +330,7 @@ static int64_t terms_differ(struct gx_store *s, int64_t a, int64_t b)
 		 "(SELECT count(*) FROM (SELECT entity, term, record_id FROM search_terms WHERE tenant_id = %lld "
 		 "EXCEPT SELECT entity, term, record_id FROM search_terms WHERE tenant_id = %lld) y)",
 		 (long long)a, (long long)b, (long long)b, (long long)a);
-	return count(s, sql);
+	return gx_test_count(s, sql);
 }
 
 GX_TEST(search_bulk_writes_what_single_inserts_write)
@@ -391,10 +379,10 @@ GX_TEST(search_bulk_writes_what_single_inserts_write)
 	ASSERT_EQ_INT(gx_search_bulk_pending(c), 0);
 	ASSERT_EQ_INT(gx_conn_commit(c), 0);
 	gx_store_release(c);
-	ASSERT_TRUE(count(s, "SELECT count(*) FROM search_terms") > 400);
+	ASSERT_TRUE(gx_test_count(s, "SELECT count(*) FROM search_terms") > 400);
 	ASSERT_EQ_INT(terms_differ(s, a.tenant_id, b.tenant_id), 0);
-	ASSERT_EQ_INT(count(s, "SELECT count(*) FROM search_terms WHERE record_id = 41"), 0);
-	ASSERT_EQ_INT(count(s, "SELECT count(*) FROM search_terms WHERE record_id = 9"), 0);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM search_terms WHERE record_id = 41"), 0);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM search_terms WHERE record_id = 9"), 0);
 	gx_arena_free(&ar);
 	gx_store_close(s);
 	gx_text_shutdown();
@@ -434,15 +422,15 @@ GX_TEST(import_chunks_keep_duplicate_check_and_search)
 	 * row 148); and the two duplicates at the end (phone, name key) */
 	ASSERT_EQ_INT(failed, 11);
 	ASSERT_EQ_INT(created, rows - 9 + 1);
-	ASSERT_EQ_INT(count(s, "SELECT count(*) FROM customers WHERE code IN ('K00108', 'K01120', 'K01147')"), 0);
-	ASSERT_EQ_INT(count(s, "SELECT count(*) FROM customers WHERE code IN ('K09990', 'K09992')"), 0);
-	ASSERT_EQ_INT(count(s, "SELECT count(*) FROM customers WHERE code = 'K09991'"), 1);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM customers WHERE code IN ('K00108', 'K01120', 'K01147')"), 0);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM customers WHERE code IN ('K09990', 'K09992')"), 0);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM customers WHERE code = 'K09991'"), 1);
 	/* every customer has its terms: the code's, in every chunk */
-	ASSERT_EQ_INT(count(s, "SELECT count(DISTINCT record_id) FROM search_terms WHERE term LIKE 'k0%'"), created);
-	ASSERT_EQ_INT(count(s, "SELECT count(*) FROM search_terms t JOIN customers c ON c.id = t.record_id "
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(DISTINCT record_id) FROM search_terms WHERE term LIKE 'k0%'"), created);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM search_terms t JOIN customers c ON c.id = t.record_id "
 			       "WHERE t.term = 'k01289'"), 1);
-	ASSERT_EQ_INT(count(s, "SELECT count(*) FROM search_terms WHERE record_id NOT IN (SELECT id FROM customers)"), 0);
-	ASSERT_EQ_INT(count(s, "SELECT count(*) FROM search_terms WHERE term = '上海'"), created - 1);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM search_terms WHERE record_id NOT IN (SELECT id FROM customers)"), 0);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM search_terms WHERE term = '上海'"), created - 1);
 	gx_buf_free(&b);
 	gx_arena_free(&a);
 	gx_store_close(s);

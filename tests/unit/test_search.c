@@ -13,16 +13,6 @@
 #include "store/store.h"
 #include "text/searchkey.h"
 
-
-static int64_t count_on(struct gx_conn *c, const char *sql)
-{
-	struct gx_stmt *st;
-	ASSERT_EQ_INT(gx_conn_prepare(c, sql, &st), 0);
-	int64_t n = gx_stmt_step(st) == GX_ROW ? gx_stmt_col_int64(st, 0) : -1;
-	gx_stmt_reset(st);
-	return n;
-}
-
 /* A reindex replaces a record's terms by the difference: the same texts
  * write no row, a changed phone deletes and inserts only the terms that
  * differ (none of them both), with or without a bulk; the result is the
@@ -46,21 +36,21 @@ GX_TEST(search_reindex_writes_only_the_difference)
 				      {"138 0013 8000", GX_SK_PHONE}};
 	ASSERT_EQ_INT(gx_conn_begin(c), 0);
 	ASSERT_EQ_INT(gx_search_reindex(&a, c, "customers", 1, t, 3), 0);
-	int64_t first = count_on(c, "SELECT count(*) FROM st_log WHERE op = '+'");
+	int64_t first = gx_test_count_on(c, "SELECT count(*) FROM st_log WHERE op = '+'");
 	ASSERT_TRUE(first > 20);
-	ASSERT_EQ_INT(count_on(c, "SELECT count(*) FROM search_terms WHERE record_id = 1"), first);
+	ASSERT_EQ_INT(gx_test_count_on(c, "SELECT count(*) FROM search_terms WHERE record_id = 1"), first);
 	ASSERT_EQ_INT(gx_conn_exec(c, "DELETE FROM st_log"), 0);
 	/* the same texts: nothing written */
 	ASSERT_EQ_INT(gx_search_reindex(&a, c, "customers", 1, t, 3), 0);
-	ASSERT_EQ_INT(count_on(c, "SELECT count(*) FROM st_log"), 0);
+	ASSERT_EQ_INT(gx_test_count_on(c, "SELECT count(*) FROM st_log"), 0);
 	/* another phone: only its terms */
 	t[2].text = "139 1234 5678";
 	ASSERT_EQ_INT(gx_search_reindex(&a, c, "customers", 1, t, 3), 0);
-	ASSERT_TRUE(count_on(c, "SELECT count(*) FROM st_log WHERE op = '-' AND term = '13800138000'") == 1);
-	ASSERT_TRUE(count_on(c, "SELECT count(*) FROM st_log WHERE op = '+' AND term = '5678'") == 1);
-	ASSERT_EQ_INT(count_on(c, "SELECT count(*) FROM st_log WHERE term IN ('zhangsanfeng', 'zsf', 'kh20240015')"), 0);
-	ASSERT_EQ_INT(count_on(c, "SELECT count(*) FROM st_log x JOIN st_log y ON y.term = x.term AND y.op <> x.op"), 0);
-	ASSERT_TRUE(count_on(c, "SELECT count(*) FROM st_log") < first);
+	ASSERT_TRUE(gx_test_count_on(c, "SELECT count(*) FROM st_log WHERE op = '-' AND term = '13800138000'") == 1);
+	ASSERT_TRUE(gx_test_count_on(c, "SELECT count(*) FROM st_log WHERE op = '+' AND term = '5678'") == 1);
+	ASSERT_EQ_INT(gx_test_count_on(c, "SELECT count(*) FROM st_log WHERE term IN ('zhangsanfeng', 'zsf', 'kh20240015')"), 0);
+	ASSERT_EQ_INT(gx_test_count_on(c, "SELECT count(*) FROM st_log x JOIN st_log y ON y.term = x.term AND y.op <> x.op"), 0);
+	ASSERT_TRUE(gx_test_count_on(c, "SELECT count(*) FROM st_log") < first);
 	ASSERT_EQ_INT(gx_conn_exec(c, "DELETE FROM st_log"), 0);
 	/* through a bulk: the same texts write nothing, a record written fresh
 	 * gets the same terms */
@@ -68,10 +58,10 @@ GX_TEST(search_reindex_writes_only_the_difference)
 	ASSERT_EQ_INT(gx_search_reindex(&a, c, "customers", 1, t, 3), 0);
 	ASSERT_EQ_INT(gx_search_reindex(&a, c, "customers", 2, t, 3), 0);
 	ASSERT_EQ_INT(gx_search_bulk_end(c, true), 0);
-	ASSERT_EQ_INT(count_on(c, "SELECT count(*) FROM st_log WHERE rec = 1"), 0);
-	ASSERT_EQ_INT(count_on(c, "SELECT count(*) FROM st_log WHERE rec = 2 AND op = '+'"),
-		      count_on(c, "SELECT count(*) FROM search_terms WHERE record_id = 1"));
-	ASSERT_EQ_INT(count_on(c, "SELECT (SELECT count(*) FROM (SELECT term FROM search_terms WHERE record_id = 1 "
+	ASSERT_EQ_INT(gx_test_count_on(c, "SELECT count(*) FROM st_log WHERE rec = 1"), 0);
+	ASSERT_EQ_INT(gx_test_count_on(c, "SELECT count(*) FROM st_log WHERE rec = 2 AND op = '+'"),
+		      gx_test_count_on(c, "SELECT count(*) FROM search_terms WHERE record_id = 1"));
+	ASSERT_EQ_INT(gx_test_count_on(c, "SELECT (SELECT count(*) FROM (SELECT term FROM search_terms WHERE record_id = 1 "
 				  "EXCEPT SELECT term FROM search_terms WHERE record_id = 2)) + (SELECT count(*) FROM "
 				  "(SELECT term FROM search_terms WHERE record_id = 2 EXCEPT SELECT term FROM search_terms "
 				  "WHERE record_id = 1))"), 0);
