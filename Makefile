@@ -20,7 +20,7 @@ endif
 B        := build/$(MODE)
 
 # EXCLUDE=src/dir ... leaves folders out of a build (work in progress elsewhere)
-LIB_SRC  := $(filter-out src/main.c $(EXCLUDE) $(addsuffix /%,$(EXCLUDE)),$(wildcard src/*/*.c)) build/gen/migrations.c build/gen/assets.c
+LIB_SRC  := $(filter-out src/main.c $(EXCLUDE) $(addsuffix /%,$(EXCLUDE)),$(wildcard src/*/*.c)) build/gen/migrations.c build/gen/assets.c build/gen/t2s_phrases.c
 LIB_OBJ  := $(patsubst %.c,$(B)/%.o,$(LIB_SRC))
 UNIT_SRC := $(filter-out $(UNIT_EXCLUDE),$(wildcard tests/unit/*.c))
 UNIT_OBJ := $(patsubst %.c,$(B)/%.o,$(UNIT_SRC))
@@ -64,6 +64,11 @@ $(B)/%.o: %.c
 build/gen/migrations.c: $(sort $(wildcard sql/migrations/*.sql)) scripts/embed.sh
 	@mkdir -p build/gen
 	scripts/embed.sh migrations $(sort $(wildcard sql/migrations/*.sql)) > $@.tmp && mv $@.tmp $@
+
+# OpenCC's t2s phrases (src/text/t2s.c checks the installed files against them)
+build/gen/t2s_phrases.c: scripts/gen_t2s.sh $(wildcard /usr/share/opencc/t2s.json /usr/share/opencc/TSPhrases.ocd2)
+	@mkdir -p build/gen
+	scripts/gen_t2s.sh > $@.tmp && mv $@.tmp $@
 
 WEB_FILES := $(shell find web/dist -type f 2>/dev/null | sort)
 ASSET_DIR := $(if $(WEB_FILES),web/dist,web/placeholder)

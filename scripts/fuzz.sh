@@ -9,8 +9,8 @@ mkdir -p "$out"
 CFLAGS="-std=c17 -D_GNU_SOURCE -DGX_VERSION=\"$(cat VERSION)\" -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -Isrc -Ibuild/gen $(pkg-config --cflags jansson libsodium sqlite3 icu-uc opencc libmicrohttpd libpq)"
 LIBS="$(pkg-config --libs jansson libsodium sqlite3 icu-uc icu-i18n opencc libmicrohttpd libcurl xlsxwriter libical libpq) -lcsv -lm -lpthread"
 # every module but main(): the fuzz targets call into any layer
-[ -f build/gen/migrations.c ] || make -s MODE=asan build/gen/migrations.c build/gen/assets.c
-SRCS="$(ls src/*/*.c) build/gen/migrations.c build/gen/assets.c"
+[ -f build/gen/migrations.c ] && [ -f build/gen/t2s_phrases.c ] || make -s MODE=asan build/gen/migrations.c build/gen/assets.c build/gen/t2s_phrases.c
+SRCS="$(ls src/*/*.c) build/gen/migrations.c build/gen/assets.c build/gen/t2s_phrases.c"
 mkdir -p "$out/obj"
 objs=""
 for f in $SRCS; do

@@ -106,6 +106,8 @@ int gx_text_init(void)
 		return GX_ENOMEM;
 	int err = worker_cc(w);
 	if (!err)
+		gx_t2s_init();
+	if (!err)
 		err = worker_latin(w);
 	if (!err)
 		err = worker_han(w);
@@ -338,6 +340,8 @@ static int fold_t2s(struct gx_text_worker *w, struct u16 *b)
 	int err = worker_cc(w);
 	if (err)
 		return err;
+	if (gx_t2s_by_character(w->cc, b->s, b->len))
+		return 0;
 	char *utf8;
 	size_t n;
 	err = u16_to_utf8(b->s, b->len, &utf8, &n);

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <opencc/opencc.h>
+#include <unicode/umachine.h>
+
 /* ---- polyphones.c ------------------------------------------------------ */
 
 /* One character and its readings: toneless pinyin separated by one space,
@@ -29,6 +32,22 @@ extern const size_t gx_compound_surnames_n;
 /* The readings string for cp in a sorted table, or NULL. */
 const char *gx_polyphone_find(const struct gx_polyphone *t, size_t n,
 			      uint32_t cp);
+
+/* ---- t2s.c: Traditional→Simplified without OpenCC where that is exact -- */
+
+/* Checks that the installed OpenCC t2s files are those of the build and
+ * loads the phrase starts; until then (or when they differ) nothing is
+ * converted here. Idempotent, thread-safe. */
+void gx_t2s_init(void);
+/* True when gx_t2s_by_character may convert. */
+bool gx_t2s_fast_available(void);
+/* Tests: true sends every text to OpenCC. */
+void gx_t2s_force_opencc(bool on);
+/* Converts s[0..len) in place character by character with cc's single-
+ * character answers and returns true — only when OpenCC would answer the
+ * same for the whole text (no phrase can start in it); false leaves s
+ * unchanged for the caller to give to OpenCC. */
+bool gx_t2s_by_character(opencc_t cc, UChar *s, int32_t len);
 
 /* ---- fold.c: the handle pool -------------------------------------------- */
 
