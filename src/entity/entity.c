@@ -55,6 +55,13 @@ void gx_entity_register(const struct gx_entity *e)
 	for (int i = 0; i < nregistry; i++)
 		if (registry[i] == e)
 			return;
+	/* the system columns' names are reserved (column_field relies on it) */
+	for (int i = 0; i < e->nfields; i++)
+		for (int k = 0; k < NSYS; k++)
+			if (strcmp(e->fields[i].name, sys_fields[k].name) == 0) {
+				fprintf(stderr, "guanxi: entity %s: field %s is a system column\n", e->name, e->fields[i].name);
+				abort();
+			}
 	if (nregistry < (int)(sizeof registry / sizeof registry[0]))
 		registry[nregistry++] = e;
 }
@@ -302,6 +309,12 @@ static const struct gx_field *column_field(const struct gx_entity *e, int *next,
 		*next = i + 1;
 		return &e->fields[i];
 	}
+	/* id and the columns after the fields are system columns, whose names
+	 * no entity field may take (the INSERT lists both): no scan of the
+	 * fields for them */
+	for (int k = 0; k < NSYS; k++)
+		if (strcmp(sys_fields[k].name, name) == 0)
+			return &sys_fields[k];
 	const struct gx_field *f = gx_entity_field(e, name);
 	for (int k = 0; f && k < e->nfields; k++)
 		if (&e->fields[k] == f)
@@ -332,7 +345,8 @@ json_t *gx_entity_row_json(const struct gx_entity *e, struct gx_stmt *st)
 			v = json_loads(gx_stmt_col_text(st, i), JSON_DECODE_ANY, NULL);
 		else
 			v = json_string(gx_stmt_col_text(st, i));
-		json_object_set_new(o, name, v ? v : json_null());
+		/* column names are our SQL's identifiers: ASCII, no check */
+		json_object_set_new_nocheck(o, name, v ? v : json_null());
 	}
 	return o;
 }
