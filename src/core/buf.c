@@ -82,7 +82,16 @@ int gx_buf_add_json_str(struct gx_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	int rc = gx_buf_add(b, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *)s; !rc && *p; p++) {
+	const unsigned char *p = (const unsigned char *)s;
+	while (!rc && *p) {
+		/* the run of bytes that need no escape, added at once */
+		const unsigned char *run = p;
+		while (*p >= 0x20 && *p != '"' && *p != '\\')
+			p++;
+		if (p > run)
+			rc = gx_buf_add(b, run, (size_t)(p - run));
+		if (rc || !*p)
+			break;
 		char esc[7];
 		switch (*p) {
 		case '"': rc = gx_buf_add(b, "\\\"", 2); break;
@@ -91,14 +100,11 @@ int gx_buf_add_json_str(struct gx_buf *b, const char *s)
 		case '\r': rc = gx_buf_add(b, "\\r", 2); break;
 		case '\t': rc = gx_buf_add(b, "\\t", 2); break;
 		default:
-			if (*p < 0x20) {
-				esc[0] = '\\'; esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
-				esc[4] = hex[*p >> 4]; esc[5] = hex[*p & 15];
-				rc = gx_buf_add(b, esc, 6);
-			} else {
-				rc = gx_buf_add(b, p, 1);
-			}
+			esc[0] = '\\'; esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
+			esc[4] = hex[*p >> 4]; esc[5] = hex[*p & 15];
+			rc = gx_buf_add(b, esc, 6);
 		}
+		p++;
 	}
 	return rc ? rc : gx_buf_add(b, "\"", 1);
 }

@@ -776,9 +776,16 @@ static int insert_in_tx(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_e
 		rc = gx_buf_adds(&cols, " (tenant_id, id, created_at, updated_at, created_by, updated_by, version");
 	if (!rc)
 		rc = gx_buf_adds(&qs, ") VALUES (?, ?, ?, ?, ?, ?, 1");
+	/* the values of the columns, in order, for the binds below */
+	json_t **bound = gx_arena_alloc(ctx->arena, (size_t)(e->nfields + 1) * sizeof *bound);
+	int nbound = 0;
+	if (!bound)
+		rc = GX_ENOMEM;
 	for (int i = 0; !rc && i < e->nfields; i++) {
 		const struct gx_field *f = &e->fields[i];
-		if (!(f->flags & GX_FF_VIRTUAL) && json_object_get(values, f->name)) {
+		json_t *v = f->flags & GX_FF_VIRTUAL ? NULL : json_object_get(values, f->name);
+		if (v) {
+			bound[nbound++] = v;
 			rc = gx_buf_add(&cols, ", ", 2);
 			if (!rc)
 				rc = gx_buf_adds(&cols, f->name);
@@ -807,12 +814,8 @@ static int insert_in_tx(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_e
 			else
 				gx_stmt_bind_null(st, k++);
 		}
-		for (int i = 0; i < e->nfields; i++) {
-			const struct gx_field *f = &e->fields[i];
-			json_t *v = json_object_get(values, f->name);
-			if (!(f->flags & GX_FF_VIRTUAL) && v)
-				bind_json(st, k++, v);
-		}
+		for (int i = 0; i < nbound; i++)
+			bind_json(st, k++, bound[i]);
 		rc = gx_stmt_step(st);
 		gx_stmt_reset(st);
 		if (rc == GX_ECONFLICT)
