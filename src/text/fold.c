@@ -106,8 +106,6 @@ int gx_text_init(void)
 		return GX_ENOMEM;
 	int err = worker_cc(w);
 	if (!err)
-		gx_t2s_init();
-	if (!err)
 		err = worker_latin(w);
 	if (!err)
 		err = worker_han(w);
@@ -147,7 +145,10 @@ static int worker_cc(struct gx_text_worker *w)
 			break;
 	}
 	pthread_mutex_unlock(&open_mu);
-	return w->cc == (opencc_t)-1 ? GX_EIO : 0;
+	if (w->cc == (opencc_t)-1)
+		return GX_EIO;
+	gx_t2s_init(); /* once per process, whichever way text is first folded */
+	return 0;
 }
 
 static int worker_latin(struct gx_text_worker *w)
