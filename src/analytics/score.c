@@ -967,31 +967,13 @@ static int load_windows(struct scorer *sc, struct window **out, size_t *n)
 
 #define CHUNK 2000
 
-int gx_analytics_score_all(struct gx_store *s, int64_t tenant_id, json_t **summary)
+int gx_analytics_score_in(struct gx_ctx *ctx, struct gx_conn *c, struct gx_tz *tz, json_t **summary)
 {
 	if (summary)
 		*summary = NULL;
-	struct gx_arena arena;
-	gx_arena_init(&arena, 0);
-	struct gx_ctx ctx = {.store = s, .arena = &arena, .tenant_id = tenant_id};
-	struct gx_conn *c;
-	int rc = gx_store_writer(s, &c);
-	if (rc) {
-		gx_arena_free(&arena);
-		return rc;
-	}
-	char zone[64], tcur[8];
-	struct gx_tz *tz = NULL;
-	int64_t cache = 0;
-	gx_stats_cache_big(s, c, &cache);
-	rc = gx_conn_begin(c);
-	if (!rc)
-		rc = gx_tenant_zone(c, tenant_id, zone, sizeof zone, tcur, sizeof tcur);
-	if (!rc)
-		rc = gx_tz_open(zone, &tz);
+	int64_t tenant_id = ctx->tenant_id;
 	struct scorer sc;
-	if (!rc)
-		rc = scorer_init(&sc, &ctx, c, tz);
+	int rc = scorer_init(&sc, ctx, c, tz);
 	json_t *currencies = json_array();
 	if (!rc)
 		rc = compute_breaks(&sc, currencies);
@@ -1037,15 +1019,47 @@ int gx_analytics_score_all(struct gx_store *s, int64_t tenant_id, json_t **summa
 	}
 	free(rows);
 	free(w);
+	if (!rc && summary)
+		*summary = json_pack("{s:I, s:O, s:s}", "customers", (json_int_t)scored, "currencies", currencies,
+				     "scored_at", sc.now_iso);
+	json_decref(currencies);
+	return rc;
+}
+
+int gx_analytics_score_all(struct gx_store *s, int64_t tenant_id, json_t **summary)
+{
+	if (summary)
+		*summary = NULL;
+	struct gx_arena arena;
+	gx_arena_init(&arena, 0);
+	struct gx_ctx ctx = {.store = s, .arena = &arena, .tenant_id = tenant_id};
+	struct gx_conn *c;
+	int rc = gx_store_writer(s, &c);
+	if (rc) {
+		gx_arena_free(&arena);
+		return rc;
+	}
+	char zone[64], tcur[8];
+	struct gx_tz *tz = NULL;
+	int64_t cache = 0;
+	gx_stats_cache_big(s, c, &cache);
+	rc = gx_conn_begin(c);
+	if (!rc)
+		rc = gx_tenant_zone(c, tenant_id, zone, sizeof zone, tcur, sizeof tcur);
+	if (!rc)
+		rc = gx_tz_open(zone, &tz);
+	json_t *out = NULL;
+	if (!rc)
+		rc = gx_analytics_score_in(&ctx, c, tz, &out);
 	if (!rc)
 		rc = gx_conn_commit(c);
 	gx_stats_cache_restore(c, cache);
 	gx_store_release(c);
 	gx_tz_close(tz);
 	if (!rc && summary)
-		*summary = json_pack("{s:I, s:O, s:s}", "customers", (json_int_t)scored, "currencies", currencies,
-				     "scored_at", sc.now_iso);
-	json_decref(currencies);
+		*summary = out;
+	else
+		json_decref(out);
 	gx_arena_free(&arena);
 	if (rc)
 		gx_log_error("analytics scoring of tenant %lld failed: %s", (long long)tenant_id, gx_strerror(rc));

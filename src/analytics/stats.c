@@ -1536,6 +1536,68 @@ static int rebuild_service(struct gx_stats_batch *b)
 	return rc;
 }
 
+/* The secondary indexes of the summary tables a rebuild emptied whole, on
+ * SQLite: dropped before the rows go in and made again after (CREATE INDEX
+ * sorts the keys once and writes each B-tree in order; entered row by row,
+ * the keys of customer_products_product or customer_stats_revenue land at
+ * random all over their trees). All in the rebuild's transaction: a reader
+ * keeps the old rows and indexes until the commit, a failure rolls the drop
+ * back. Not on PostgreSQL, where DROP INDEX would lock the readers out until
+ * the commit. */
+#define REBUILD_MAX_INDEXES 16
+
+struct dropped {
+	char *sql[REBUILD_MAX_INDEXES];
+	int n;
+};
+
+static int indexes_drop(struct gx_conn *c, const char *table, struct dropped *d)
+{
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+				    "AND sql IS NOT NULL ORDER BY name", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_str(st, 1, table);
+	char names[REBUILD_MAX_INDEXES][64];
+	int n = 0;
+	while ((rc = gx_stmt_step(st)) == GX_ROW) {
+		const char *name = gx_stmt_col_text(st, 0), *sql = gx_stmt_col_text(st, 1);
+		if (d->n == REBUILD_MAX_INDEXES || !name || strlen(name) >= sizeof names[0] || strchr(name, '"'))
+			continue; /* left in place: only slower */
+		if (!(d->sql[d->n] = strdup(sql))) {
+			rc = GX_ENOMEM;
+			break;
+		}
+		snprintf(names[n++], sizeof names[0], "%s", name);
+		d->n++;
+	}
+	gx_stmt_reset(st);
+	if (rc < 0)
+		return rc;
+	rc = 0;
+	for (int i = 0; !rc && i < n; i++) {
+		char sql[sizeof names[0] + 16];
+		snprintf(sql, sizeof sql, "DROP INDEX \"%.63s\"", names[i]);
+		rc = gx_conn_exec(c, sql);
+	}
+	return rc;
+}
+
+/* Makes the dropped indexes again, unless the rebuild failed (rc: its
+ * rollback brings them back); frees d's text either way. */
+static int indexes_make(struct gx_conn *c, struct dropped *d, int rc)
+{
+	for (int i = 0; i < d->n; i++) {
+		if (!rc)
+			rc = gx_conn_exec(c, d->sql[i]);
+		free(d->sql[i]);
+		d->sql[i] = NULL;
+	}
+	d->n = 0;
+	return rc;
+}
+
 int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers)
 {
 	*customers = 0;
@@ -1570,6 +1632,9 @@ int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers)
 		{"SELECT (SELECT min(tenant_id) FROM product_pairs), (SELECT max(tenant_id) FROM product_pairs)",
 		 "DELETE FROM product_pairs", "DELETE FROM product_pairs WHERE tenant_id = ?"},
 	};
+	static const char *const table[] = {"customer_stats", "customer_months", "customer_products"};
+	bool sqlite = strcmp(gx_store_backend(s), "sqlite") == 0;
+	struct dropped dropped = {0};
 	for (int i = 0; !rc && i < 5; i++) {
 		struct gx_stmt *st;
 		bool alone = false;
@@ -1585,6 +1650,8 @@ int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers)
 			rc = gx_conn_prepare(c, wipe[i][1], &st);
 		if (!rc)
 			rc = alone ? step_done(st) : delete_rows(&b, wipe[i][2], 0);
+		if (!rc && alone && i < 3 && sqlite)
+			rc = indexes_drop(c, table[i], &dropped);
 	}
 	/* one pass in table order (no sort, no index walk), aggregated in memory
 	 * per customer and written in customer order */
@@ -1617,31 +1684,21 @@ int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers)
 	/* the scores come from the full pass below, not per customer */
 	if (!rc)
 		rc = gx_stats_flush(&b);
+	/* the full scoring pass in the same transaction, before the indexes are
+	 * made: its UPDATE of every row leaves no index entry to move */
+	json_t *summary = NULL;
+	if (!rc)
+		rc = gx_analytics_score_in(&ctx, c, b.tz, &summary);
+	if (!rc)
+		*customers = json_integer_value(json_object_get(summary, "customers"));
+	json_decref(summary);
+	rc = indexes_make(c, &dropped, rc);
 	b.ndirty = 0;
 	rc = gx_stats_end(&b, rc);
 	if (!rc)
 		rc = gx_conn_commit(c);
 	gx_stats_cache_restore(c, cache);
 	gx_store_release(c);
-	if (!rc) {
-		struct gx_stmt *cnt;
-		rc = gx_store_reader(s, &c);
-		if (!rc) {
-			rc = gx_conn_prepare(c, "SELECT count(*) FROM customer_stats WHERE tenant_id = ?", &cnt);
-			if (!rc) {
-				gx_stmt_bind_int64(cnt, 1, tenant_id);
-				if (gx_stmt_step(cnt) == GX_ROW)
-					*customers = gx_stmt_col_int64(cnt, 0);
-				gx_stmt_reset(cnt);
-			}
-			gx_store_release(c);
-		}
-	}
-	if (!rc) {
-		json_t *summary = NULL;
-		rc = gx_analytics_score_all(s, tenant_id, &summary);
-		json_decref(summary);
-	}
 	gx_arena_free(&arena);
 	return rc;
 }
