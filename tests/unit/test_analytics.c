@@ -98,6 +98,32 @@ static char *snapshot(struct gx_store *s, bool with_scores)
 	return out;
 }
 
+/* Every index of the database (name and definition), as text: a rebuild
+ * that drops the summary tables' indexes must make each again. */
+static char *index_list(struct gx_store *s)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *out = malloc(cap);
+	out[0] = '\0';
+	struct gx_conn *c;
+	ASSERT_EQ_INT(gx_store_reader(s, &c), 0);
+	struct gx_stmt *st;
+	ASSERT_EQ_INT(gx_conn_prepare(c, "SELECT name, COALESCE(sql, '-') FROM sqlite_master WHERE type = 'index' "
+					 "ORDER BY name", &st), 0);
+	while (gx_stmt_step(st) == GX_ROW) {
+		const char *name = gx_stmt_col_text(st, 0), *sql = gx_stmt_col_text(st, 1);
+		size_t n = strlen(name) + strlen(sql) + 3;
+		if (len + n + 1 >= cap) {
+			cap = (cap + n) * 2;
+			out = realloc(out, cap);
+		}
+		len += (size_t)snprintf(out + len, cap - len, "%s|%s\n", name, sql);
+	}
+	gx_stmt_reset(st);
+	gx_store_release(c);
+	return out;
+}
+
 static void assert_same(const char *a, const char *b)
 {
 	if (strcmp(a, b) == 0)
@@ -223,11 +249,23 @@ GX_TEST(analytics_incremental_equals_rebuild)
 	/* 1: only the incremental path so far */
 	ASSERT_EQ_INT(gx_analytics_score_all(s, tid, NULL), 0);
 	char *inc = snapshot(s, true);
+	char *idx = index_list(s);
+	ASSERT_TRUE(strstr(idx, "customer_products_product|") && strstr(idx, "customer_stats_revenue|") &&
+		    strstr(idx, "customer_months_month|"));
 	int64_t n = 0;
 	ASSERT_EQ_INT(gx_stats_rebuild(s, tid, &n), 0);
 	ASSERT_TRUE(n >= NC - 2);
 	char *reb = snapshot(s, true);
 	assert_same(inc, reb);
+	/* the tenant alone in the summary tables: their indexes were dropped
+	 * for the rows and made again, the same */
+	char *idx2 = index_list(s);
+	ASSERT_EQ_STR(idx2, idx);
+	free(idx2);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM customer_products INDEXED BY customer_products_product "
+				     "WHERE tenant_id > 0 AND product > ''"),
+		      gx_test_count(s, "SELECT count(*) FROM customer_products"));
+	free(idx);
 	ASSERT_TRUE(strstr(inc, "|CNY|") != NULL);
 	free(reb);
 	/* a rebuild that writes every 7 rows (its later flushes add to rows
@@ -286,6 +324,57 @@ GX_TEST(analytics_incremental_equals_rebuild)
 	assert_same(inc, reb);
 	free(inc);
 	free(reb);
+	gx_arena_free(&a);
+	gx_store_close(s);
+}
+
+/* A rebuild of one tenant beside another's rows: the summary tables are
+ * not emptied whole, their indexes stay; the other tenant's rows stay as
+ * they were, and the tenant's own equal what its writes kept. */
+GX_TEST(analytics_rebuild_beside_another_tenant)
+{
+	struct gx_store *s = open_db();
+	int64_t tid[2];
+	ASSERT_EQ_INT(gx_tenant_create(s, "acme", "Acme", "Asia/Shanghai", "CNY", NULL, &tid[0]), 0);
+	ASSERT_EQ_INT(gx_tenant_create(s, "beta", "Beta", "Asia/Taipei", "TWD", NULL, &tid[1]), 0);
+	struct gx_arena a;
+	gx_arena_init(&a, 0);
+	gx_customer_module_init();
+	gx_transaction_module_init();
+	int64_t now = gx_now_ms();
+	for (int t = 0; t < 2; t++) {
+		struct gx_ctx ctx = {.store = s, .arena = &a, .tenant_id = tid[t]};
+		int64_t c1 = customer(&ctx, "甲", "C1"), c2 = customer(&ctx, "乙", "C2");
+		json_t *items = json_array();
+		for (int k = 0; k < 9; k++) {
+			char when[40], ref[16];
+			gx_time_iso(now - (int64_t)(k * 37 % 300) * DAY_MS, when, sizeof when);
+			snprintf(ref, sizeof ref, "R-%d", k);
+			json_array_append_new(items, json_pack("{s:I, s:s, s:I, s:s, s:s}", "customer_id",
+							       (json_int_t)(k % 3 ? c1 : c2), "occurred_at", when, "amount",
+							       (json_int_t)(1000 + 100 * k + 7 * t), "external_ref", ref,
+							       "product", products[k % 4][0]));
+		}
+		json_t *out = NULL, *row_errors = NULL;
+		ASSERT_EQ_INT(gx_transactions_bulk(&ctx, items, &out, &row_errors), 0);
+		ASSERT_EQ_INT(json_integer_value(json_object_get(out, "created")), 9);
+		json_decref(out);
+		json_decref(items);
+	}
+	ASSERT_EQ_INT(gx_analytics_score_all(s, tid[0], NULL), 0);
+	ASSERT_EQ_INT(gx_analytics_score_all(s, tid[1], NULL), 0);
+	char *inc = snapshot(s, true), *idx = index_list(s);
+	int64_t n = 0;
+	ASSERT_EQ_INT(gx_stats_rebuild(s, tid[0], &n), 0);
+	ASSERT_EQ_INT(n, 2);
+	char *reb = snapshot(s, true), *idx2 = index_list(s);
+	assert_same(inc, reb);
+	ASSERT_EQ_STR(idx2, idx);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(DISTINCT tenant_id) FROM customer_products"), 2);
+	free(inc);
+	free(reb);
+	free(idx);
+	free(idx2);
 	gx_arena_free(&a);
 	gx_store_close(s);
 }
