@@ -309,6 +309,8 @@ struct cur_state {
 	bool has_fit, has_gg;
 	struct gx_bgnbd_params bg;
 	struct gx_gg_params gg;
+	struct gx_clv_memo *memo; /* a full pass: the (x, T) memo of this fit */
+	bool memo_failed;
 };
 
 struct scorer {
@@ -320,6 +322,7 @@ struct scorer {
 	char now_iso[40];
 	struct cur_state cur[16];
 	int ncur;
+	bool memoise;             /* a full pass: memo the CLV terms per currency */
 };
 
 static bool breaks_parse(const char *text, int64_t t[4])
@@ -343,6 +346,7 @@ static int load_currency(struct scorer *sc, const char *currency, struct cur_sta
 			return 0;
 		}
 	struct cur_state *cs = sc->ncur < 16 ? &sc->cur[sc->ncur++] : &sc->cur[15];
+	gx_clv_memo_free(cs->memo);
 	memset(cs, 0, sizeof *cs);
 	snprintf(cs->currency, sizeof cs->currency, "%s", currency);
 	*out = cs;
@@ -510,19 +514,25 @@ static void compute_scores(struct scorer *sc, struct cur_state *cs, const struct
 	}
 	if (r->has_first && cs && cs->has_fit) {
 		struct gx_clv_summary s = clv_summary(r, sc->today);
+		struct gx_clv_opts opts = {.months = (int)set->clv_horizon_months,
+					   .annual_discount = set->clv_discount_rate,
+					   .units_per_month = 365.25 / 12 / WEEK_DAYS};
+		double predict = (double)set->clv_prediction_days / WEEK_DAYS;
+		/* a full pass: the same values, each distinct (x, T) computed once */
+		if (sc->memoise && !cs->memo && !cs->memo_failed)
+			cs->memo_failed = gx_clv_memo_new(&cs->bg, &opts, predict, &cs->memo) != 0;
 		double pa, ey;
 		if (!gx_bgnbd_p_alive(&cs->bg, s.x, s.t_x, s.T, &pa) &&
-		    !gx_bgnbd_conditional_expected(&cs->bg, s.x, s.t_x, s.T, (double)set->clv_prediction_days / WEEK_DAYS, &ey)) {
+		    !(cs->memo ? gx_clv_memo_expected(cs->memo, s.x, s.t_x, s.T, &ey)
+			       : gx_bgnbd_conditional_expected(&cs->bg, s.x, s.t_x, s.T, predict, &ey))) {
 			o->has_bg = true;
 			o->p_alive = pa;
 			o->expected_purchases = ey;
 		}
 		double spend, clv;
-		struct gx_clv_opts opts = {.months = (int)set->clv_horizon_months,
-					   .annual_discount = set->clv_discount_rate,
-					   .units_per_month = 365.25 / 12 / WEEK_DAYS};
 		if (o->has_bg && cs->has_gg && !gx_gg_expected_spend(&cs->gg, s.x, s.monetary, &spend) &&
-		    !gx_clv_discounted(&cs->bg, &cs->gg, &s, &opts, &clv) && isfinite(clv)) {
+		    !(cs->memo ? gx_clv_memo_discounted(cs->memo, &cs->gg, &s, &clv)
+			       : gx_clv_discounted(&cs->bg, &cs->gg, &s, &opts, &clv)) && isfinite(clv)) {
 			o->has_gg = true;
 			o->expected_spend = spend;
 			o->clv = llround(clv);
@@ -974,6 +984,7 @@ int gx_analytics_score_in(struct gx_ctx *ctx, struct gx_conn *c, struct gx_tz *t
 	int64_t tenant_id = ctx->tenant_id;
 	struct scorer sc;
 	int rc = scorer_init(&sc, ctx, c, tz);
+	sc.memoise = true;
 	json_t *currencies = json_array();
 	if (!rc)
 		rc = compute_breaks(&sc, currencies);
@@ -1019,6 +1030,8 @@ int gx_analytics_score_in(struct gx_ctx *ctx, struct gx_conn *c, struct gx_tz *t
 	}
 	free(rows);
 	free(w);
+	for (int i = 0; i < sc.ncur; i++)
+		gx_clv_memo_free(sc.cur[i].memo);
 	if (!rc && summary)
 		*summary = json_pack("{s:I, s:O, s:s}", "customers", (json_int_t)scored, "currencies", currencies,
 				     "scored_at", sc.now_iso);
