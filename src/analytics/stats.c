@@ -225,7 +225,7 @@ static int srow_save(struct gx_stats_batch *b, int64_t cid, const struct srow *r
 	if (rc)
 		return rc;
 	char now[40], month[8] = "";
-	gx_time_iso(gx_now_ms(), now, sizeof now);
+	gx_utc_iso(gx_now_ms(), now, sizeof now);
 	if (r->has_first)
 		gx_day_month(r->first_day, month, sizeof month);
 	int k = 1;
@@ -298,7 +298,7 @@ int gx_stats_refresh_service(struct gx_stats_batch *b, int64_t cid)
 	if (rc)
 		return rc;
 	char now[40];
-	gx_time_iso(gx_now_ms(), now, sizeof now);
+	gx_utc_iso(gx_now_ms(), now, sizeof now);
 	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
 	gx_stmt_bind_int64(st, 2, cid);
 	gx_stmt_bind_int64(st, 3, count);
@@ -381,8 +381,8 @@ static int product_add(struct gx_stats_batch *b, int64_t cid, const char *produc
 static int other_purchase_that_day(struct gx_stats_batch *b, int64_t cid, int64_t tx_id, int64_t day, bool *found)
 {
 	char from[40], to[40];
-	gx_time_iso(gx_tz_day_start(b->tz, day), from, sizeof from);
-	gx_time_iso(gx_tz_day_start(b->tz, day + 1), to, sizeof to);
+	gx_utc_iso(gx_tz_day_start(b->tz, day), from, sizeof from);
+	gx_utc_iso(gx_tz_day_start(b->tz, day + 1), to, sizeof to);
 	struct gx_stmt *st;
 	int rc = gx_conn_prepare(b->c,
 		"SELECT 1 FROM transactions WHERE tenant_id = ? AND customer_id = ? AND occurred_at >= ? AND "
@@ -1002,8 +1002,8 @@ static int had_purchase_on(struct gx_stats_batch *b, const struct srow *orig, co
 		return 0;
 	}
 	char from[40], to[40];
-	gx_time_iso(gx_tz_day_start(b->tz, d), from, sizeof from);
-	gx_time_iso(gx_tz_day_start(b->tz, d + 1), to, sizeof to);
+	gx_utc_iso(gx_tz_day_start(b->tz, d), from, sizeof from);
+	gx_utc_iso(gx_tz_day_start(b->tz, d + 1), to, sizeof to);
 	struct gx_stmt *st;
 	int rc = gx_conn_prepare(b->c,
 		"SELECT id FROM transactions WHERE tenant_id = ? AND customer_id = ? AND occurred_at >= ? AND "
@@ -1103,7 +1103,7 @@ static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, 
 		any = true;
 		prev_day = t->day;
 		char at[40];
-		gx_time_iso(t->at_ms, at, sizeof at);
+		gx_utc_iso(t->at_ms, at, sizeof at);
 		if (!r.has_first || t->day < r.first_day) {
 			if (!r.has_first) {
 				r.last_day = t->day;
@@ -1171,7 +1171,7 @@ static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, 
 		}
 		if (g[i].product) {
 			char at[40];
-			gx_time_iso(last, at, sizeof at);
+			gx_utc_iso(last, at, sizeof at);
 			rc = product_add(b, cid, pstr(p, g[i].product), category, qty, rev, purchases, at, NULL, NULL, 0);
 			if (!rc && !b->rebuilding) {
 				/* the row after the upsert, as the upsert computes it */
@@ -1514,7 +1514,7 @@ static int rebuild_service(struct gx_stats_batch *b)
 		"updated_at = excluded.updated_at",
 	};
 	char now[40];
-	gx_time_iso(gx_now_ms(), now, sizeof now);
+	gx_utc_iso(gx_now_ms(), now, sizeof now);
 	int rc = 0;
 	for (int k = 0; !rc && k < 2; k++) {
 		struct gx_stmt *sel;

@@ -459,7 +459,7 @@ static int check_row(struct importer *im, struct txin *t)
 	} else if (t->at_ms > im->now_ms + FUTURE_SKEW_MS) {
 		row_error(im, t, "occurred_at", "future_date", "occurred_at %.60s is in the future", t->occurred_at);
 	} else {
-		gx_time_iso(t->at_ms, t->iso, sizeof t->iso);
+		gx_utc_iso(t->at_ms, t->iso, sizeof t->iso);
 	}
 	if (t->currency_in && *t->currency_in) {
 		if (!currency_ok(t->currency_in))

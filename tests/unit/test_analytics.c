@@ -489,6 +489,25 @@ GX_TEST(analytics_local_days)
 	ASSERT_EQ_INT(gx_tz_open("No/Such_Zone", &tz), 0);
 	ASSERT_EQ_INT(gx_tz_offset(tz, 0), 0);
 	gx_tz_close(tz);
+	/* the digits by hand: the same text as gx_time_iso and "%04d-%02d" */
+	static const int64_t edge[] = {0, 1, 999, 86399999, 86400000, 951782400000LL /* 2000-02-29 */,
+				       4107542399999LL /* 2100-02-28 23:59:59.999 */, 253402300799999LL,
+				       253402300800000LL, -1, -86400001};
+	uint32_t seed = 7u;
+	for (int i = 0; i < 20000; i++) {
+		int64_t when = i < (int)(sizeof edge / sizeof edge[0]) ? edge[i]
+			     : (int64_t)(((uint64_t)rnd(&seed) << 32 | rnd(&seed)) % 4102444800000ULL);
+		char a[40], b[40], ma[16], mb[16];
+		gx_time_iso(when, a, sizeof a);
+		gx_utc_iso(when, b, sizeof b);
+		ASSERT_EQ_STR(b, a);
+		int64_t day = when >= 0 ? when / DAY_MS : -1 - (-when - 1) / DAY_MS;
+		int cy, cm, cd;
+		gx_day_civil(day, &cy, &cm, &cd);
+		snprintf(ma, sizeof ma, "%04d-%02d", cy, cm);
+		gx_day_month(day, mb, sizeof mb);
+		ASSERT_EQ_STR(mb, ma);
+	}
 }
 
 static void write_file(const char *path, const char *text)
