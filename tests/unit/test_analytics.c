@@ -538,6 +538,7 @@ GX_TEST(analytics_csv_import_all_or_nothing)
 			 "TP1,2026-01-05 20:00:00,\"1,000.50\",,TWD,網關,通訊,E-2,1\n"
 			 "HC1,2026-03-01T09:00:00+08:00,-3.5,,,網關,通訊,E-3,\n");
 	struct gx_tx_import_summary sum;
+	struct gx_conn *w;
 	FILE *f = fopen(good, "rb");
 	int rc = gx_transactions_import_csv(s, tid, f, 0, &sum);
 	fclose(f);
@@ -548,6 +549,9 @@ GX_TEST(analytics_csv_import_all_or_nothing)
 	ASSERT_EQ_INT(sum.rows, 3);
 	ASSERT_EQ_INT(sum.created, 3);
 	json_decref(sum.errors);
+	ASSERT_EQ_INT(gx_store_writer(s, &w), 0);
+	ASSERT_EQ_INT(gx_test_count_on(w, "PRAGMA foreign_keys"), 1);
+	gx_store_release(w);
 	ASSERT_EQ_INT(gx_test_count(s, "SELECT sum(amount) FROM transactions"), 1234 + 100050 - 350);
 	ASSERT_EQ_INT(gx_test_count(s, "SELECT purchase_count FROM customer_stats s JOIN customers c ON c.id = s.customer_id "
 			       "WHERE c.code = 'TP1'"), 1); /* the same local day */
@@ -589,6 +593,12 @@ GX_TEST(analytics_csv_import_all_or_nothing)
 	free(t);
 	json_decref(sum.errors);
 	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM transactions"), 3);
+	/* the import leaves SQLite's foreign-key checks out while it runs (it
+	 * finds every customer itself): the writer has them back after a good
+	 * and after a failed import */
+	ASSERT_EQ_INT(gx_store_writer(s, &w), 0);
+	ASSERT_EQ_INT(gx_test_count_on(w, "PRAGMA foreign_keys"), 1);
+	gx_store_release(w);
 	/* no header columns it needs */
 	write_file(bad, "name,amount\nx,1\n");
 	f = fopen(bad, "rb");
