@@ -52,6 +52,9 @@ int gx_analytics_score_customers(struct gx_ctx *ctx, struct gx_conn *c, struct g
  * quintile thresholds per currency, then every customer scored. *summary
  * (may be NULL) = {"customers", "currencies", "scored_at"}. */
 int gx_analytics_score_all(struct gx_store *s, int64_t tenant_id, json_t **summary);
+/* The same pass inside c's open write transaction (tz: the tenant's zone),
+ * for a rebuild that scores before it commits. */
+int gx_analytics_score_in(struct gx_ctx *ctx, struct gx_conn *c, struct gx_tz *tz, json_t **summary);
 /* Fits BG/NBD and Gamma-Gamma per currency on the statistics, stores the
  * fits (clv_fits) and runs the full scoring pass. user_id is recorded.
  * *out = {"fits": [...], ...}. */

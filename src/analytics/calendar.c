@@ -3,6 +3,7 @@
 #include "analytics/calendar.h"
 
 #include "core/err.h"
+#include "core/time.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,11 +112,55 @@ void gx_day_civil(int64_t day, int *y, int *m, int *d)
 	*y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
+/* Digits by hand: the statistics format a time or a month per row (10M
+ * rows: snprintf was 7 % of a rebuild). */
+static void put_digits(char *p, int v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 void gx_day_month(int64_t day, char *out, size_t cap)
 {
 	int y, m, d;
 	gx_day_civil(day, &y, &m, &d);
+	if (cap >= 8 && y >= 0 && y <= 9999) {
+		put_digits(out, y, 4);
+		out[4] = '-';
+		put_digits(out + 5, m, 2);
+		out[7] = '\0';
+		return;
+	}
 	snprintf(out, cap, "%04d-%02d", y, m);
+}
+
+void gx_utc_iso(int64_t ms, char *out, size_t cap)
+{
+	int64_t day = floor_div(ms, 86400000), in_day = ms - day * 86400000;
+	int y, m, d;
+	gx_day_civil(day, &y, &m, &d);
+	if (ms < 0 || cap < 25 || y > 9999) {
+		gx_time_iso(ms, out, cap);
+		return;
+	}
+	int secs = (int)(in_day / 1000);
+	put_digits(out, y, 4);
+	out[4] = '-';
+	put_digits(out + 5, m, 2);
+	out[7] = '-';
+	put_digits(out + 8, d, 2);
+	out[10] = 'T';
+	put_digits(out + 11, secs / 3600, 2);
+	out[13] = ':';
+	put_digits(out + 14, secs / 60 % 60, 2);
+	out[16] = ':';
+	put_digits(out + 17, secs % 60, 2);
+	out[19] = '.';
+	put_digits(out + 20, (int)(in_day % 1000), 3);
+	out[23] = 'Z';
+	out[24] = '\0';
 }
 
 int gx_month_parse(const char *s, int *y, int *m)

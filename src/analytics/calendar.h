@@ -25,6 +25,9 @@ void gx_day_civil(int64_t day, int *y, int *m, int *d);
 int64_t gx_day_from_civil(int y, int m, int d);
 /* "YYYY-MM" of a day number into out (at least 8 bytes). */
 void gx_day_month(int64_t day, char *out, size_t cap);
+/* gx_time_iso(ms, out, cap), the same text, without snprintf and gmtime_r
+ * ("2026-01-31T01:30:00.000Z"; 25 bytes). */
+void gx_utc_iso(int64_t ms, char *out, size_t cap);
 /* Parses "YYYY-MM" into *y, *m. GX_EINVAL when malformed. */
 int gx_month_parse(const char *s, int *y, int *m);
 

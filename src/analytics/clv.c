@@ -1260,3 +1260,175 @@ int gx_clv_discounted(const struct gx_bgnbd_params *bg, const struct gx_gg_param
 	*out = total;
 	return 0;
 }
+
+/* ==== scoring many customers: the (x, T) memo =================================== */
+
+/* bg_alive_expect depends on (x, T) and the horizon only, not on t_x: a
+ * million customers have a few ten thousand distinct (x, T) (T in whole
+ * days), so each value is computed once. The memo returns the same doubles
+ * bg_alive_expect would, and the functions below do the same arithmetic as
+ * gx_bgnbd_conditional_expected and gx_clv_discounted: the scores are the
+ * same bit for bit. */
+struct gx_clv_memo {
+	struct gx_bgnbd_params bg;
+	struct gx_clv_opts o;
+	double predict_t;
+	size_t width;     /* values per key: predict_t, then months 1..o.months */
+	double *keys;     /* x, T per slot */
+	int *state;       /* per slot: 0 empty, 1 filled */
+	int *rcs;         /* per slot: bg_alive_expect's result at predict_t, then over the months */
+	double *vals;     /* width per slot */
+	size_t slots, used;
+};
+
+int gx_clv_memo_new(const struct gx_bgnbd_params *bg, const struct gx_clv_opts *o, double predict_t,
+		    struct gx_clv_memo **out)
+{
+	*out = NULL;
+	if (check_bg(bg) || !o || o->months < 0 || o->months > 10000 || !isfinite(predict_t) || predict_t < 0)
+		return GX_EINVAL;
+	struct gx_clv_memo *m = calloc(1, sizeof *m);
+	if (!m)
+		return GX_ENOMEM;
+	m->bg = *bg;
+	m->o = *o;
+	m->predict_t = predict_t;
+	m->width = (size_t)o->months + 1;
+	*out = m;
+	return 0;
+}
+
+void gx_clv_memo_free(struct gx_clv_memo *m)
+{
+	if (!m)
+		return;
+	free(m->keys);
+	free(m->state);
+	free(m->rcs);
+	free(m->vals);
+	free(m);
+}
+
+static size_t memo_slot(const struct gx_clv_memo *m, double x, double T)
+{
+	uint64_t a, b;
+	memcpy(&a, &x, sizeof a);
+	memcpy(&b, &T, sizeof b);
+	uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b + 0x632BE59BD9B4E019ull + (a << 6) + (a >> 2));
+	h *= 0xBF58476D1CE4E5B9ull;
+	h ^= h >> 31;
+	size_t k = (size_t)h & (m->slots - 1);
+	while (m->state[k] && !(m->keys[2 * k] == x && m->keys[2 * k + 1] == T))
+		k = (k + 1) & (m->slots - 1);
+	return k;
+}
+
+static int memo_grow(struct gx_clv_memo *m)
+{
+	size_t ns = m->slots ? m->slots * 2 : 4096;
+	double *keys = malloc(ns * 2 * sizeof *keys), *vals = malloc(ns * m->width * sizeof *vals);
+	int *state = calloc(ns, sizeof *state), *rcs = malloc(ns * 2 * sizeof *rcs);
+	if (!keys || !vals || !state || !rcs) {
+		free(keys);
+		free(vals);
+		free(state);
+		free(rcs);
+		return GX_ENOMEM;
+	}
+	struct gx_clv_memo old = *m;
+	m->keys = keys;
+	m->vals = vals;
+	m->state = state;
+	m->rcs = rcs;
+	m->slots = ns;
+	for (size_t i = 0; i < old.slots; i++) {
+		if (!old.state[i])
+			continue;
+		size_t k = memo_slot(m, old.keys[2 * i], old.keys[2 * i + 1]);
+		m->keys[2 * k] = old.keys[2 * i];
+		m->keys[2 * k + 1] = old.keys[2 * i + 1];
+		m->state[k] = 1;
+		m->rcs[2 * k] = old.rcs[2 * i];
+		m->rcs[2 * k + 1] = old.rcs[2 * i + 1];
+		memcpy(&m->vals[k * m->width], &old.vals[i * m->width], m->width * sizeof *m->vals);
+	}
+	free(old.keys);
+	free(old.vals);
+	free(old.state);
+	free(old.rcs);
+	return 0;
+}
+
+/* The values of (x, T): v[0] at predict_t (*rc0: its result), v[k] at
+ * month k (*rcm: the first failure over the months, as gx_clv_discounted
+ * stops at it). GX_ENOMEM. */
+static int memo_get(struct gx_clv_memo *m, double x, double T, const double **v, int *rc0, int *rcm)
+{
+	if ((m->used + 1) * 2 > m->slots) {
+		int rc = memo_grow(m);
+		if (rc)
+			return rc;
+	}
+	size_t k = memo_slot(m, x, T);
+	if (!m->state[k]) {
+		const struct gx_bgnbd_params *p = &m->bg;
+		double *out = &m->vals[k * m->width];
+		m->rcs[2 * k] = bg_alive_expect(p->r, p->alpha, p->a, p->b, x, T, m->predict_t, &out[0]);
+		int rc = 0;
+		for (int i = 1; !rc && i <= m->o.months; i++)
+			rc = bg_alive_expect(p->r, p->alpha, p->a, p->b, x, T, i * m->o.units_per_month, &out[i]);
+		m->rcs[2 * k + 1] = rc;
+		m->keys[2 * k] = x;
+		m->keys[2 * k + 1] = T;
+		m->state[k] = 1;
+		m->used++;
+	}
+	*v = &m->vals[k * m->width];
+	*rc0 = m->rcs[2 * k];
+	*rcm = m->rcs[2 * k + 1];
+	return 0;
+}
+
+int gx_clv_memo_expected(struct gx_clv_memo *m, double x, double t_x, double T, double *out)
+{
+	const struct gx_bgnbd_params *p = &m->bg;
+	if (check_hist(x, t_x, T) || !out)
+		return GX_EINVAL;
+	const double *v;
+	int rc0, rcm, rc = memo_get(m, x, T, &v, &rc0, &rcm);
+	if (rc || rc0)
+		return rc ? rc : rc0;
+	*out = v[0] * bg_p_alive(p->r, p->alpha, p->a, p->b, x, t_x, T);
+	return 0;
+}
+
+int gx_clv_memo_discounted(struct gx_clv_memo *m, const struct gx_gg_params *gg, const struct gx_clv_summary *c,
+			   double *out)
+{
+	const struct gx_bgnbd_params *bg = &m->bg;
+	const struct gx_clv_opts *o = &m->o;
+	if (!c || !out || check_gg(gg))
+		return GX_EINVAL;
+	if (!isfinite(o->annual_discount) || !(o->annual_discount > -1) || !pos_finite(o->units_per_month))
+		return GX_EINVAL;
+	if (check_hist(c->x, c->t_x, c->T))
+		return GX_EINVAL;
+	double spend;
+	int rc = gx_gg_expected_spend(gg, c->x, c->monetary, &spend);
+	if (rc)
+		return rc;
+	const double *v;
+	int rc0, rcm;
+	if ((rc = memo_get(m, c->x, c->T, &v, &rc0, &rcm)) || (rc = rcm))
+		return rc;
+	double pa = bg_p_alive(bg->r, bg->alpha, bg->a, bg->b, c->x, c->t_x, c->T);
+	double ld = log1p(o->annual_discount), prev = 0, total = 0;
+	for (int k = 1; k <= o->months; k++) {
+		double e = v[k];
+		/* purchases expected in month k, discounted to the calibration end */
+		total += spend * pa * (e - prev) * exp(-(k / 12.0) * ld);
+		prev = e;
+	}
+	*out = total;
+	return 0;
+}

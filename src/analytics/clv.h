@@ -142,6 +142,23 @@ int gx_gg_expected_spend(const struct gx_gg_params *p, double x, double m, doubl
 int gx_clv_discounted(const struct gx_bgnbd_params *bg, const struct gx_gg_params *gg,
 		      const struct gx_clv_summary *c, const struct gx_clv_opts *o, double *out);
 
+/* ---- scoring many customers ------------------------------------------------- */
+
+/* A memo for scoring many customers with one fit and one set of options:
+ * the expected purchases of a customer alive depend on (x, T), not t_x, so
+ * they are computed once per distinct (x, T). gx_clv_memo_expected and
+ * gx_clv_memo_discounted give the same doubles as
+ * gx_bgnbd_conditional_expected(bg, x, t_x, T, predict_t) and
+ * gx_clv_discounted(bg, gg, c, o). The caller frees the memo with
+ * gx_clv_memo_free (NULL is fine). GX_EINVAL, GX_ENOMEM. */
+struct gx_clv_memo;
+int gx_clv_memo_new(const struct gx_bgnbd_params *bg, const struct gx_clv_opts *o, double predict_t,
+		    struct gx_clv_memo **out);
+void gx_clv_memo_free(struct gx_clv_memo *m);
+int gx_clv_memo_expected(struct gx_clv_memo *m, double x, double t_x, double T, double *out);
+int gx_clv_memo_discounted(struct gx_clv_memo *m, const struct gx_gg_params *gg, const struct gx_clv_summary *c,
+			   double *out);
+
 /* ---- special function -------------------------------------------------------- */
 
 /* Gauss hypergeometric function 2F1(a, b; c; z) for real arguments and z < 1,

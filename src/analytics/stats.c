@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DAY_MS 86400000LL
 
@@ -52,8 +53,16 @@ void gx_stats_cache_big(struct gx_store *s, struct gx_conn *c, int64_t *saved)
 		return;
 	int64_t now = gx_stmt_step(st) == GX_ROW ? gx_stmt_col_int64(st, 0) : 0;
 	gx_stmt_reset(st);
+	/* a quarter of the memory, within [GX_STATS_BIG_CACHE_KIB,
+	 * GX_STATS_MAX_CACHE_KIB]: SQLite takes pages as the work needs them */
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	int64_t kib = pages > 0 && page > 0 ? (int64_t)pages / 4 * (page / 1024) : 0;
+	if (kib < GX_STATS_BIG_CACHE_KIB)
+		kib = GX_STATS_BIG_CACHE_KIB;
+	if (kib > GX_STATS_MAX_CACHE_KIB)
+		kib = GX_STATS_MAX_CACHE_KIB;
 	char sql[64];
-	snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", GX_STATS_BIG_CACHE_KIB);
+	snprintf(sql, sizeof sql, "PRAGMA cache_size=-%lld", (long long)kib);
 	if (now && !gx_conn_exec(c, sql))
 		*saved = now;
 }
@@ -216,7 +225,7 @@ static int srow_save(struct gx_stats_batch *b, int64_t cid, const struct srow *r
 	if (rc)
 		return rc;
 	char now[40], month[8] = "";
-	gx_time_iso(gx_now_ms(), now, sizeof now);
+	gx_utc_iso(gx_now_ms(), now, sizeof now);
 	if (r->has_first)
 		gx_day_month(r->first_day, month, sizeof month);
 	int k = 1;
@@ -289,7 +298,7 @@ int gx_stats_refresh_service(struct gx_stats_batch *b, int64_t cid)
 	if (rc)
 		return rc;
 	char now[40];
-	gx_time_iso(gx_now_ms(), now, sizeof now);
+	gx_utc_iso(gx_now_ms(), now, sizeof now);
 	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
 	gx_stmt_bind_int64(st, 2, cid);
 	gx_stmt_bind_int64(st, 3, count);
@@ -372,8 +381,8 @@ static int product_add(struct gx_stats_batch *b, int64_t cid, const char *produc
 static int other_purchase_that_day(struct gx_stats_batch *b, int64_t cid, int64_t tx_id, int64_t day, bool *found)
 {
 	char from[40], to[40];
-	gx_time_iso(gx_tz_day_start(b->tz, day), from, sizeof from);
-	gx_time_iso(gx_tz_day_start(b->tz, day + 1), to, sizeof to);
+	gx_utc_iso(gx_tz_day_start(b->tz, day), from, sizeof from);
+	gx_utc_iso(gx_tz_day_start(b->tz, day + 1), to, sizeof to);
 	struct gx_stmt *st;
 	int rc = gx_conn_prepare(b->c,
 		"SELECT 1 FROM transactions WHERE tenant_id = ? AND customer_id = ? AND occurred_at >= ? AND "
@@ -488,12 +497,14 @@ struct gx_stats_pending {
 	size_t ngained, cgained;
 };
 
-/* Rows kept before a flush (about 72 bytes each): the larger, the fewer
- * times a customer's row, months and products are rewritten in a long
- * import (a file in time order meets most customers in every million rows). */
-#define PENDING_WINDOW ((size_t)1 << 22)
-/* a rebuild keeps more in memory */
-#define REBUILD_WINDOW ((size_t)1 << 23)
+/* Rows kept before a flush (about 72 bytes each, and as much again while
+ * they are sorted): the larger, the fewer times a customer's row, months and
+ * products are rewritten in a long import (a file in time order meets most
+ * customers in every million rows: 10M rows in 4M windows rewrote each of a
+ * million customers three times). 16M rows: about 2.3 GB at the flush. */
+#define PENDING_WINDOW ((size_t)1 << 24)
+/* a rebuild: the same (a second window reads back what the first wrote) */
+#define REBUILD_WINDOW ((size_t)1 << 24)
 size_t gx_stats_rebuild_window;
 
 static uint64_t str_hash(const char *s)
@@ -991,8 +1002,8 @@ static int had_purchase_on(struct gx_stats_batch *b, const struct srow *orig, co
 		return 0;
 	}
 	char from[40], to[40];
-	gx_time_iso(gx_tz_day_start(b->tz, d), from, sizeof from);
-	gx_time_iso(gx_tz_day_start(b->tz, d + 1), to, sizeof to);
+	gx_utc_iso(gx_tz_day_start(b->tz, d), from, sizeof from);
+	gx_utc_iso(gx_tz_day_start(b->tz, d + 1), to, sizeof to);
 	struct gx_stmt *st;
 	int rc = gx_conn_prepare(b->c,
 		"SELECT id FROM transactions WHERE tenant_id = ? AND customer_id = ? AND occurred_at >= ? AND "
@@ -1092,7 +1103,7 @@ static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, 
 		any = true;
 		prev_day = t->day;
 		char at[40];
-		gx_time_iso(t->at_ms, at, sizeof at);
+		gx_utc_iso(t->at_ms, at, sizeof at);
 		if (!r.has_first || t->day < r.first_day) {
 			if (!r.has_first) {
 				r.last_day = t->day;
@@ -1160,7 +1171,7 @@ static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, 
 		}
 		if (g[i].product) {
 			char at[40];
-			gx_time_iso(last, at, sizeof at);
+			gx_utc_iso(last, at, sizeof at);
 			rc = product_add(b, cid, pstr(p, g[i].product), category, qty, rev, purchases, at, NULL, NULL, 0);
 			if (!rc && !b->rebuilding) {
 				/* the row after the upsert, as the upsert computes it */
@@ -1503,7 +1514,7 @@ static int rebuild_service(struct gx_stats_batch *b)
 		"updated_at = excluded.updated_at",
 	};
 	char now[40];
-	gx_time_iso(gx_now_ms(), now, sizeof now);
+	gx_utc_iso(gx_now_ms(), now, sizeof now);
 	int rc = 0;
 	for (int k = 0; !rc && k < 2; k++) {
 		struct gx_stmt *sel;
@@ -1533,6 +1544,68 @@ static int rebuild_service(struct gx_stats_batch *b)
 		gx_stmt_reset(sel);
 		rc = rc < 0 ? rc : 0;
 	}
+	return rc;
+}
+
+/* The secondary indexes of the summary tables a rebuild emptied whole, on
+ * SQLite: dropped before the rows go in and made again after (CREATE INDEX
+ * sorts the keys once and writes each B-tree in order; entered row by row,
+ * the keys of customer_products_product or customer_stats_revenue land at
+ * random all over their trees). All in the rebuild's transaction: a reader
+ * keeps the old rows and indexes until the commit, a failure rolls the drop
+ * back. Not on PostgreSQL, where DROP INDEX would lock the readers out until
+ * the commit. */
+#define REBUILD_MAX_INDEXES 16
+
+struct dropped {
+	char *sql[REBUILD_MAX_INDEXES];
+	int n;
+};
+
+static int indexes_drop(struct gx_conn *c, const char *table, struct dropped *d)
+{
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+				    "AND sql IS NOT NULL ORDER BY name", &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_str(st, 1, table);
+	char names[REBUILD_MAX_INDEXES][64];
+	int n = 0;
+	while ((rc = gx_stmt_step(st)) == GX_ROW) {
+		const char *name = gx_stmt_col_text(st, 0), *sql = gx_stmt_col_text(st, 1);
+		if (d->n == REBUILD_MAX_INDEXES || !name || strlen(name) >= sizeof names[0] || strchr(name, '"'))
+			continue; /* left in place: only slower */
+		if (!(d->sql[d->n] = strdup(sql))) {
+			rc = GX_ENOMEM;
+			break;
+		}
+		snprintf(names[n++], sizeof names[0], "%s", name);
+		d->n++;
+	}
+	gx_stmt_reset(st);
+	if (rc < 0)
+		return rc;
+	rc = 0;
+	for (int i = 0; !rc && i < n; i++) {
+		char sql[sizeof names[0] + 16];
+		snprintf(sql, sizeof sql, "DROP INDEX \"%.63s\"", names[i]);
+		rc = gx_conn_exec(c, sql);
+	}
+	return rc;
+}
+
+/* Makes the dropped indexes again, unless the rebuild failed (rc: its
+ * rollback brings them back); frees d's text either way. */
+static int indexes_make(struct gx_conn *c, struct dropped *d, int rc)
+{
+	for (int i = 0; i < d->n; i++) {
+		if (!rc)
+			rc = gx_conn_exec(c, d->sql[i]);
+		free(d->sql[i]);
+		d->sql[i] = NULL;
+	}
+	d->n = 0;
 	return rc;
 }
 
@@ -1570,6 +1643,9 @@ int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers)
 		{"SELECT (SELECT min(tenant_id) FROM product_pairs), (SELECT max(tenant_id) FROM product_pairs)",
 		 "DELETE FROM product_pairs", "DELETE FROM product_pairs WHERE tenant_id = ?"},
 	};
+	static const char *const table[] = {"customer_stats", "customer_months", "customer_products"};
+	bool sqlite = strcmp(gx_store_backend(s), "sqlite") == 0;
+	struct dropped dropped = {0};
 	for (int i = 0; !rc && i < 5; i++) {
 		struct gx_stmt *st;
 		bool alone = false;
@@ -1585,6 +1661,8 @@ int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers)
 			rc = gx_conn_prepare(c, wipe[i][1], &st);
 		if (!rc)
 			rc = alone ? step_done(st) : delete_rows(&b, wipe[i][2], 0);
+		if (!rc && alone && i < 3 && sqlite)
+			rc = indexes_drop(c, table[i], &dropped);
 	}
 	/* one pass in table order (no sort, no index walk), aggregated in memory
 	 * per customer and written in customer order */
@@ -1617,31 +1695,21 @@ int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers)
 	/* the scores come from the full pass below, not per customer */
 	if (!rc)
 		rc = gx_stats_flush(&b);
+	/* the full scoring pass in the same transaction, before the indexes are
+	 * made: its UPDATE of every row leaves no index entry to move */
+	json_t *summary = NULL;
+	if (!rc)
+		rc = gx_analytics_score_in(&ctx, c, b.tz, &summary);
+	if (!rc)
+		*customers = json_integer_value(json_object_get(summary, "customers"));
+	json_decref(summary);
+	rc = indexes_make(c, &dropped, rc);
 	b.ndirty = 0;
 	rc = gx_stats_end(&b, rc);
 	if (!rc)
 		rc = gx_conn_commit(c);
 	gx_stats_cache_restore(c, cache);
 	gx_store_release(c);
-	if (!rc) {
-		struct gx_stmt *cnt;
-		rc = gx_store_reader(s, &c);
-		if (!rc) {
-			rc = gx_conn_prepare(c, "SELECT count(*) FROM customer_stats WHERE tenant_id = ?", &cnt);
-			if (!rc) {
-				gx_stmt_bind_int64(cnt, 1, tenant_id);
-				if (gx_stmt_step(cnt) == GX_ROW)
-					*customers = gx_stmt_col_int64(cnt, 0);
-				gx_stmt_reset(cnt);
-			}
-			gx_store_release(c);
-		}
-	}
-	if (!rc) {
-		json_t *summary = NULL;
-		rc = gx_analytics_score_all(s, tenant_id, &summary);
-		json_decref(summary);
-	}
 	gx_arena_free(&arena);
 	return rc;
 }

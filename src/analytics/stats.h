@@ -92,12 +92,15 @@ extern size_t gx_stats_rebuild_window;
 int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers);
 
 /* Long batch work (an import, a rebuild, a scoring pass) on SQLite: a page
- * cache of GX_STATS_BIG_CACHE_KIB for the writer connection c, so that the
+ * cache of a quarter of the machine's memory, at least GX_STATS_BIG_CACHE_KIB
+ * and at most GX_STATS_MAX_CACHE_KIB, for the writer connection c, so that the
  * rows a batch rewrites stay in memory instead of spilling to the WAL and
- * being read back (pread) page by page. *saved gets the size to give back to
+ * being read back (pread) page by page (10M transactions: about 2 GB of
+ * index and summary pages are written at random). *saved gets the size to give back to
  * gx_stats_cache_restore (0: nothing to restore; PostgreSQL, or a failure,
  * which is not an error: the work only goes slower). */
 #define GX_STATS_BIG_CACHE_KIB 1048576
+#define GX_STATS_MAX_CACHE_KIB 4194304
 void gx_stats_cache_big(struct gx_store *s, struct gx_conn *c, int64_t *saved);
 void gx_stats_cache_restore(struct gx_conn *c, int64_t saved);
 

@@ -98,6 +98,32 @@ static char *snapshot(struct gx_store *s, bool with_scores)
 	return out;
 }
 
+/* Every index of the database (name and definition), as text: a rebuild
+ * that drops the summary tables' indexes must make each again. */
+static char *index_list(struct gx_store *s)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *out = malloc(cap);
+	out[0] = '\0';
+	struct gx_conn *c;
+	ASSERT_EQ_INT(gx_store_reader(s, &c), 0);
+	struct gx_stmt *st;
+	ASSERT_EQ_INT(gx_conn_prepare(c, "SELECT name, COALESCE(sql, '-') FROM sqlite_master WHERE type = 'index' "
+					 "ORDER BY name", &st), 0);
+	while (gx_stmt_step(st) == GX_ROW) {
+		const char *name = gx_stmt_col_text(st, 0), *sql = gx_stmt_col_text(st, 1);
+		size_t n = strlen(name) + strlen(sql) + 3;
+		if (len + n + 1 >= cap) {
+			cap = (cap + n) * 2;
+			out = realloc(out, cap);
+		}
+		len += (size_t)snprintf(out + len, cap - len, "%s|%s\n", name, sql);
+	}
+	gx_stmt_reset(st);
+	gx_store_release(c);
+	return out;
+}
+
 static void assert_same(const char *a, const char *b)
 {
 	if (strcmp(a, b) == 0)
@@ -223,11 +249,23 @@ GX_TEST(analytics_incremental_equals_rebuild)
 	/* 1: only the incremental path so far */
 	ASSERT_EQ_INT(gx_analytics_score_all(s, tid, NULL), 0);
 	char *inc = snapshot(s, true);
+	char *idx = index_list(s);
+	ASSERT_TRUE(strstr(idx, "customer_products_product|") && strstr(idx, "customer_stats_revenue|") &&
+		    strstr(idx, "customer_months_month|"));
 	int64_t n = 0;
 	ASSERT_EQ_INT(gx_stats_rebuild(s, tid, &n), 0);
 	ASSERT_TRUE(n >= NC - 2);
 	char *reb = snapshot(s, true);
 	assert_same(inc, reb);
+	/* the tenant alone in the summary tables: their indexes were dropped
+	 * for the rows and made again, the same */
+	char *idx2 = index_list(s);
+	ASSERT_EQ_STR(idx2, idx);
+	free(idx2);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM customer_products INDEXED BY customer_products_product "
+				     "WHERE tenant_id > 0 AND product > ''"),
+		      gx_test_count(s, "SELECT count(*) FROM customer_products"));
+	free(idx);
 	ASSERT_TRUE(strstr(inc, "|CNY|") != NULL);
 	free(reb);
 	/* a rebuild that writes every 7 rows (its later flushes add to rows
@@ -286,6 +324,57 @@ GX_TEST(analytics_incremental_equals_rebuild)
 	assert_same(inc, reb);
 	free(inc);
 	free(reb);
+	gx_arena_free(&a);
+	gx_store_close(s);
+}
+
+/* A rebuild of one tenant beside another's rows: the summary tables are
+ * not emptied whole, their indexes stay; the other tenant's rows stay as
+ * they were, and the tenant's own equal what its writes kept. */
+GX_TEST(analytics_rebuild_beside_another_tenant)
+{
+	struct gx_store *s = open_db();
+	int64_t tid[2];
+	ASSERT_EQ_INT(gx_tenant_create(s, "acme", "Acme", "Asia/Shanghai", "CNY", NULL, &tid[0]), 0);
+	ASSERT_EQ_INT(gx_tenant_create(s, "beta", "Beta", "Asia/Taipei", "TWD", NULL, &tid[1]), 0);
+	struct gx_arena a;
+	gx_arena_init(&a, 0);
+	gx_customer_module_init();
+	gx_transaction_module_init();
+	int64_t now = gx_now_ms();
+	for (int t = 0; t < 2; t++) {
+		struct gx_ctx ctx = {.store = s, .arena = &a, .tenant_id = tid[t]};
+		int64_t c1 = customer(&ctx, "甲", "C1"), c2 = customer(&ctx, "乙", "C2");
+		json_t *items = json_array();
+		for (int k = 0; k < 9; k++) {
+			char when[40], ref[16];
+			gx_time_iso(now - (int64_t)(k * 37 % 300) * DAY_MS, when, sizeof when);
+			snprintf(ref, sizeof ref, "R-%d", k);
+			json_array_append_new(items, json_pack("{s:I, s:s, s:I, s:s, s:s}", "customer_id",
+							       (json_int_t)(k % 3 ? c1 : c2), "occurred_at", when, "amount",
+							       (json_int_t)(1000 + 100 * k + 7 * t), "external_ref", ref,
+							       "product", products[k % 4][0]));
+		}
+		json_t *out = NULL, *row_errors = NULL;
+		ASSERT_EQ_INT(gx_transactions_bulk(&ctx, items, &out, &row_errors), 0);
+		ASSERT_EQ_INT(json_integer_value(json_object_get(out, "created")), 9);
+		json_decref(out);
+		json_decref(items);
+	}
+	ASSERT_EQ_INT(gx_analytics_score_all(s, tid[0], NULL), 0);
+	ASSERT_EQ_INT(gx_analytics_score_all(s, tid[1], NULL), 0);
+	char *inc = snapshot(s, true), *idx = index_list(s);
+	int64_t n = 0;
+	ASSERT_EQ_INT(gx_stats_rebuild(s, tid[0], &n), 0);
+	ASSERT_EQ_INT(n, 2);
+	char *reb = snapshot(s, true), *idx2 = index_list(s);
+	assert_same(inc, reb);
+	ASSERT_EQ_STR(idx2, idx);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(DISTINCT tenant_id) FROM customer_products"), 2);
+	free(inc);
+	free(reb);
+	free(idx);
+	free(idx2);
 	gx_arena_free(&a);
 	gx_store_close(s);
 }
@@ -400,6 +489,25 @@ GX_TEST(analytics_local_days)
 	ASSERT_EQ_INT(gx_tz_open("No/Such_Zone", &tz), 0);
 	ASSERT_EQ_INT(gx_tz_offset(tz, 0), 0);
 	gx_tz_close(tz);
+	/* the digits by hand: the same text as gx_time_iso and "%04d-%02d" */
+	static const int64_t edge[] = {0, 1, 999, 86399999, 86400000, 951782400000LL /* 2000-02-29 */,
+				       4107542399999LL /* 2100-02-28 23:59:59.999 */, 253402300799999LL,
+				       253402300800000LL, -1, -86400001};
+	uint32_t seed = 7u;
+	for (int i = 0; i < 20000; i++) {
+		int64_t when = i < (int)(sizeof edge / sizeof edge[0]) ? edge[i]
+			     : (int64_t)(((uint64_t)rnd(&seed) << 32 | rnd(&seed)) % 4102444800000ULL);
+		char a[40], b[40], ma[16], mb[16];
+		gx_time_iso(when, a, sizeof a);
+		gx_utc_iso(when, b, sizeof b);
+		ASSERT_EQ_STR(b, a);
+		int64_t day = when >= 0 ? when / DAY_MS : -1 - (-when - 1) / DAY_MS;
+		int cy, cm, cd;
+		gx_day_civil(day, &cy, &cm, &cd);
+		snprintf(ma, sizeof ma, "%04d-%02d", cy, cm);
+		gx_day_month(day, mb, sizeof mb);
+		ASSERT_EQ_STR(mb, ma);
+	}
 }
 
 static void write_file(const char *path, const char *text)
@@ -430,6 +538,7 @@ GX_TEST(analytics_csv_import_all_or_nothing)
 			 "TP1,2026-01-05 20:00:00,\"1,000.50\",,TWD,網關,通訊,E-2,1\n"
 			 "HC1,2026-03-01T09:00:00+08:00,-3.5,,,網關,通訊,E-3,\n");
 	struct gx_tx_import_summary sum;
+	struct gx_conn *w;
 	FILE *f = fopen(good, "rb");
 	int rc = gx_transactions_import_csv(s, tid, f, 0, &sum);
 	fclose(f);
@@ -440,6 +549,9 @@ GX_TEST(analytics_csv_import_all_or_nothing)
 	ASSERT_EQ_INT(sum.rows, 3);
 	ASSERT_EQ_INT(sum.created, 3);
 	json_decref(sum.errors);
+	ASSERT_EQ_INT(gx_store_writer(s, &w), 0);
+	ASSERT_EQ_INT(gx_test_count_on(w, "PRAGMA foreign_keys"), 1);
+	gx_store_release(w);
 	ASSERT_EQ_INT(gx_test_count(s, "SELECT sum(amount) FROM transactions"), 1234 + 100050 - 350);
 	ASSERT_EQ_INT(gx_test_count(s, "SELECT purchase_count FROM customer_stats s JOIN customers c ON c.id = s.customer_id "
 			       "WHERE c.code = 'TP1'"), 1); /* the same local day */
@@ -481,6 +593,12 @@ GX_TEST(analytics_csv_import_all_or_nothing)
 	free(t);
 	json_decref(sum.errors);
 	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM transactions"), 3);
+	/* the import leaves SQLite's foreign-key checks out while it runs (it
+	 * finds every customer itself): the writer has them back after a good
+	 * and after a failed import */
+	ASSERT_EQ_INT(gx_store_writer(s, &w), 0);
+	ASSERT_EQ_INT(gx_test_count_on(w, "PRAGMA foreign_keys"), 1);
+	gx_store_release(w);
 	/* no header columns it needs */
 	write_file(bad, "name,amount\nx,1\n");
 	f = fopen(bad, "rb");
