@@ -43,7 +43,8 @@ struct sq_conn {
 		struct sq_stmt *e;
 	} by_addr[BY_ADDR_SLOTS];
 	/* a reader's snapshot kept between borrows (see "kept snapshots") */
-	sqlite3_stmt *pin;               /* stepped once: keeps the read transaction open */
+	sqlite3_stmt *pin;               /* a read: begins the snapshot */
+	sqlite3_stmt *begin, *commit;    /* BEGIN and COMMIT of the kept snapshot */
 	const volatile uint64_t *shm;   /* the wal-index header, as SQLite maps it */
 	uint64_t hdr[WALHDR_WORDS];     /* the header read just before the snapshot began */
 	int64_t held_ms;                /* since when the snapshot is kept; 0: none */
@@ -291,6 +292,8 @@ static void sq_conn_close(struct gx_conn *gc)
 		}
 	}
 	sqlite3_finalize(c->pin);
+	sqlite3_finalize(c->begin);
+	sqlite3_finalize(c->commit);
 	sqlite3_close(c->db);
 	free(c);
 }
@@ -508,10 +511,13 @@ static void sq_reset(struct gx_stmt *g)
  * snapshot, which began after it, is the latest; "changed" drops it and the
  * borrow's first statement begins a new one. A commit that lands between
  * the copy and the snapshot only costs a needless drop at the next borrow.
- * The transaction is held by a statement left on its first row (a read
- * transaction lasts while any statement is active), so the borrower's own
- * statements and resets work as in autocommit mode; exec (BEGIN, COMMIT,
- * PRAGMA) drops it first. gx_store_idle drops snapshots kept longer than
+ * The snapshot is an explicit read transaction (BEGIN, then one read) that
+ * COMMIT ends: the borrower's statements run inside it, and each one's end
+ * skips what SQLite does at the end of an autocommit statement (a commit
+ * attempt and, in Debian's build with unlock-notify, a process-wide mutex
+ * that the pool threads took in turn on every read). exec (BEGIN, COMMIT,
+ * PRAGMA) drops it first, and none is begun while the borrower's own
+ * transaction is open. gx_store_idle drops snapshots kept longer than
  * GX_STORE_HOLD_MS by idle connections, which would hold checkpoints back. */
 
 /* Copies the header; false while a commit is rewriting it (the two copies
@@ -530,7 +536,10 @@ static bool hdr_read(const volatile uint64_t *shm, uint64_t out[WALHDR_WORDS])
 static void hold_drop(struct sq_conn *c)
 {
 	if (c->held_ms) {
-		sqlite3_reset(c->pin);
+		/* a read transaction commits even with reads in progress */
+		if (sqlite3_step(c->commit) != SQLITE_DONE)
+			gx_log_error("sqlite: cannot end a kept snapshot: %s", sqlite3_errmsg(c->db));
+		sqlite3_reset(c->commit);
 		c->held_ms = 0;
 	}
 }
@@ -547,8 +556,12 @@ static int hold_setup(struct sq_conn *c)
 	sqlite3_finalize(jm);
 	if (!wal)
 		return GX_EUNSUPPORTED;
-	if (!c->pin && sqlite3_prepare_v3(c->db, "SELECT 1 FROM sqlite_schema", -1,
-					  SQLITE_PREPARE_PERSISTENT, &c->pin, NULL) != SQLITE_OK)
+	if ((!c->pin && sqlite3_prepare_v3(c->db, "SELECT 1 FROM sqlite_schema", -1,
+					   SQLITE_PREPARE_PERSISTENT, &c->pin, NULL) != SQLITE_OK) ||
+	    (!c->begin && sqlite3_prepare_v3(c->db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT, &c->begin,
+					     NULL) != SQLITE_OK) ||
+	    (!c->commit && sqlite3_prepare_v3(c->db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT, &c->commit,
+					      NULL) != SQLITE_OK))
 		return GX_EDB;
 	int rc = GX_EUNSUPPORTED;
 	if (sqlite3_step(c->pin) == SQLITE_ROW) {
@@ -585,8 +598,17 @@ static void sq_reader_take(struct gx_conn *gc)
 	/* the copy first, then the snapshot (see above) */
 	if (!hdr_read(c->shm, c->hdr))
 		return; /* a commit in progress: read in autocommit mode this time */
-	if (sqlite3_step(c->pin) != SQLITE_ROW) {
-		sqlite3_reset(c->pin);
+	if (!sqlite3_get_autocommit(c->db))
+		return; /* the borrower's own transaction is open: not ours to keep */
+	int rc = sqlite3_step(c->begin);
+	sqlite3_reset(c->begin);
+	if (rc != SQLITE_DONE)
+		return;
+	rc = sqlite3_step(c->pin);
+	sqlite3_reset(c->pin);
+	if (rc != SQLITE_ROW) {
+		sqlite3_step(c->commit);
+		sqlite3_reset(c->commit);
 		return;
 	}
 	c->held_ms = gx_mono_ms();
