@@ -536,9 +536,14 @@ static bool hdr_read(const volatile uint64_t *shm, uint64_t out[WALHDR_WORDS])
 static void hold_drop(struct sq_conn *c)
 {
 	if (c->held_ms) {
-		/* a read transaction commits even with reads in progress */
-		if (sqlite3_step(c->commit) != SQLITE_DONE)
+		/* a read transaction commits even with reads in progress; should
+		 * it not, ROLLBACK ends it (and them): an old snapshot must not
+		 * stay open under the next borrower */
+		if (sqlite3_step(c->commit) != SQLITE_DONE) {
 			gx_log_error("sqlite: cannot end a kept snapshot: %s", sqlite3_errmsg(c->db));
+			sqlite3_reset(c->commit);
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		}
 		sqlite3_reset(c->commit);
 		c->held_ms = 0;
 	}
