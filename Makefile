@@ -13,9 +13,13 @@ MODE     ?= release
 ifeq ($(MODE),asan)
   CFLAGS_MODE := -O1 $(SAN)
   LDFLAGS_MODE := $(SAN)
+  MALLOC_LIBS :=
 else
   CFLAGS_MODE := -O2
   LDFLAGS_MODE :=
+  # jemalloc (docs/benchmarks.md): a request's ~40 small allocations, most of
+  # them libmicrohttpd's header copies, cost half as much; ASan has its own
+  MALLOC_LIBS := $(shell pkg-config --libs jemalloc 2>/dev/null)
 endif
 B        := build/$(MODE)
 
@@ -39,7 +43,7 @@ web:
 	fi
 
 $(B)/guanxi: $(B)/src/main.o $(B)/libguanxi.a
-	$(CC) $(LDFLAGS_MODE) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS_MODE) -o $@ $^ $(MALLOC_LIBS) $(PKG_LIBS)
 
 # The archive is rebuilt when the list of objects changes, not only when one
 # of them does (EXCLUDE or a new file changes the list).
@@ -54,7 +58,7 @@ $(B)/libguanxi.a: $(LIB_OBJ) $(B)/objlist
 FORCE:
 
 $(B)/unit_tests: $(UNIT_OBJ) $(B)/libguanxi.a
-	$(CC) $(LDFLAGS_MODE) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS_MODE) -o $@ $^ $(MALLOC_LIBS) $(PKG_LIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)

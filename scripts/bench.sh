@@ -62,10 +62,15 @@ fi
 GX=$ROOT/build/release/guanxi
 BARE=$ROOT/build/bench/bare_mhd
 mkdir -p build/bench
-if [ ! -x "$BARE" ] || [ bench/bare_mhd.c -nt "$BARE" ]; then
-	# shellcheck disable=SC2046
-	cc -O2 bench/bare_mhd.c $(pkg-config --cflags --libs libmicrohttpd) -o "$BARE" || die "cannot compile bench/bare_mhd.c"
-fi
+# always rebuilt (a second): with the allocator guanxi is linked with (the
+# Makefile's jemalloc when installed), so that it stays a fair ceiling
+# shellcheck disable=SC2046
+cc -O2 bench/bare_mhd.c $(pkg-config --cflags --libs libmicrohttpd) $(pkg-config --libs jemalloc 2>/dev/null) \
+	-o "$BARE" || die "cannot compile bench/bare_mhd.c"
+for b in "$GX" "$BARE"; do
+	if ldd "$b" 2>/dev/null | grep -q libjemalloc; then alloc=jemalloc; else alloc=glibc; fi
+	echo "bench: $(basename "$b") allocates with $alloc"
+done
 
 # ---- temp dir and clean-up -------------------------------------------------------------
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gx-bench-XXXXXX")

@@ -5,7 +5,7 @@ set -eu
 mode=${1:-run}
 pkgs="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
 libsodium-dev libcurl4-openssl-dev libcsv-dev libxlsxwriter-dev libical-dev libicu-dev
-libopencc-dev opencc libpq-dev"
+libopencc-dev opencc libpq-dev libjemalloc-dev"
 # node and npm may come from another packaging of Node.js (it bundles npm)
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"

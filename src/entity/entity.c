@@ -428,18 +428,22 @@ char *gx_entity_select_sql(const struct gx_entity *e, struct gx_arena *a)
 	return sql;
 }
 
-/* The single-record read's SQL text for e (see select_cache). */
+/* The single-record read's SQL text for e (see select_cache); *kept says
+ * that the text is select_cache's, which lives as long as the process. */
 static char *get_sql(struct gx_ctx *ctx, const struct gx_entity *e, bool with_deleted,
-		     const struct gx_visibility *vis)
+		     const struct gx_visibility *vis, bool *kept)
 {
+	*kept = false;
 	if (!vis->sql) {
 		/* no lock: a slot is complete once its e is published */
 		for (size_t i = 0; i < sizeof select_cache / sizeof select_cache[0]; i++) {
 			const struct gx_entity *ce = __atomic_load_n(&select_cache[i].e, __ATOMIC_ACQUIRE);
 			if (!ce)
 				break;
-			if (ce == e)
+			if (ce == e) {
+				*kept = true;
 				return select_cache[i].get_sql[with_deleted];
+			}
 		}
 	}
 	char *base = gx_entity_select_sql(e, ctx->arena);
@@ -490,11 +494,12 @@ static int get_row(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity
 		if (vrc)
 			return vrc;
 	}
-	char *sql = get_sql(ctx, e, with_deleted, &vis);
+	bool kept;
+	char *sql = get_sql(ctx, e, with_deleted, &vis, &kept);
 	if (!sql)
 		return GX_ENOMEM;
 	struct gx_stmt *st;
-	int rc = gx_conn_prepare(c, sql, &st);
+	int rc = kept ? gx_conn_prepare_static(c, sql, &st) : gx_conn_prepare(c, sql, &st);
 	if (rc)
 		return rc;
 	gx_stmt_bind_int64(st, 1, ctx->tenant_id);

@@ -2,6 +2,7 @@
  * → handler, with the permission each route needs. */
 #include "http/http.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define GX_MAX_ROUTES 512
@@ -11,12 +12,69 @@ static const struct gx_route *routes[GX_MAX_ROUTES];
 static size_t literal[GX_MAX_ROUTES];
 static int nroutes;
 
+/* The API's routes by their first segment after API_PREFIX ("users" in
+ * "/api/v1/users/{id}"): a request's path is tried against the routes of its
+ * segment's bucket, in table order, instead of against every route (~100
+ * literal compares a request). A route whose literal text does not hold its
+ * whole first segment ("/api/v1/{x}") is in every bucket; a hash collision
+ * only adds candidates, which the literal compare refuses. Rebuilt by
+ * gx_routes_add, which runs before the server starts. */
+#define API_PREFIX "/api/v1/"
+#define API_PREFIX_LEN (sizeof API_PREFIX - 1)
+#define BUCKETS 64
+static unsigned short *bucket[BUCKETS];
+static int nbucket[BUCKETS];
+
+static unsigned seg_bucket(const char *seg, size_t n)
+{
+	unsigned h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)seg[i]) * 16777619u;
+	return h % BUCKETS;
+}
+
+/* The bucket of route i, or -1 when it belongs in every bucket. */
+static int route_bucket(int i)
+{
+	const char *p = routes[i]->pattern;
+	if (literal[i] <= API_PREFIX_LEN || strncmp(p, API_PREFIX, API_PREFIX_LEN) != 0)
+		return -1;
+	size_t n = strcspn(p + API_PREFIX_LEN, "/{");
+	if (!n || API_PREFIX_LEN + n > literal[i] || p[API_PREFIX_LEN + n] == '{')
+		return -1;
+	return (int)seg_bucket(p + API_PREFIX_LEN, n);
+}
+
+static void buckets_build(void)
+{
+	for (int b = 0; b < BUCKETS; b++) {
+		unsigned short *list = realloc(bucket[b], (size_t)(nroutes ? nroutes : 1) * sizeof *list);
+		if (!list) {
+			/* out of memory at start-up: every path takes the full scan */
+			for (int k = 0; k < BUCKETS; k++) {
+				free(bucket[k]);
+				bucket[k] = NULL;
+			}
+			return;
+		}
+		bucket[b] = list;
+		nbucket[b] = 0;
+	}
+	for (int i = 0; i < nroutes; i++) {
+		int rb = route_bucket(i);
+		for (int b = 0; b < BUCKETS; b++)
+			if (rb < 0 || rb == b)
+				bucket[b][nbucket[b]++] = (unsigned short)i;
+	}
+}
+
 void gx_routes_add(const struct gx_route *table, int n)
 {
 	for (int i = 0; i < n && nroutes < GX_MAX_ROUTES; i++) {
 		literal[nroutes] = strcspn(table[i].pattern, "{");
 		routes[nroutes++] = &table[i];
 	}
+	buckets_build();
 }
 
 int gx_routes_all(const struct gx_route ***out)
@@ -69,7 +127,17 @@ const struct gx_route *gx_route_match(struct gx_req *r, int *status_out)
 	/* routes of the method first: matching every pattern cost ~2.5k
 	 * instructions a request; the others only decide 405 against 404 */
 	size_t plen = strlen(r->path);
-	for (int i = 0; i < nroutes; i++) {
+	const unsigned short *cand = NULL;
+	int ncand = nroutes;
+	if (plen > API_PREFIX_LEN && memcmp(r->path, API_PREFIX, API_PREFIX_LEN) == 0) {
+		unsigned b = seg_bucket(r->path + API_PREFIX_LEN, strcspn(r->path + API_PREFIX_LEN, "/"));
+		if (bucket[b]) {
+			cand = bucket[b];
+			ncand = nbucket[b];
+		}
+	}
+	for (int k = 0; k < ncand; k++) {
+		int i = cand ? cand[k] : k;
 		/* the literal part first: most routes differ there */
 		if (literal[i] > plen || memcmp(routes[i]->pattern, r->path, literal[i]) != 0 ||
 		    strcmp(routes[i]->method, m) != 0 ||

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #define CACHE_SLOTS 256
+#define BY_ADDR_SLOTS 64
 
 struct sq_stmt {
 	struct gx_stmt base;
@@ -36,8 +37,14 @@ struct sq_conn {
 	sqlite3 *db;
 	struct sq_stmt *cache[CACHE_SLOTS];
 	int ncached;
+	/* statements of static SQL text by the text's address (sq_prepare_static) */
+	struct {
+		const char *sql;
+		struct sq_stmt *e;
+	} by_addr[BY_ADDR_SLOTS];
 	/* a reader's snapshot kept between borrows (see "kept snapshots") */
-	sqlite3_stmt *pin;               /* stepped once: keeps the read transaction open */
+	sqlite3_stmt *pin;               /* a read: begins the snapshot */
+	sqlite3_stmt *begin, *commit;    /* BEGIN and COMMIT of the kept snapshot */
 	const volatile uint64_t *shm;   /* the wal-index header, as SQLite maps it */
 	uint64_t hdr[WALHDR_WORDS];     /* the header read just before the snapshot began */
 	int64_t held_ms;                /* since when the snapshot is kept; 0: none */
@@ -77,11 +84,158 @@ static int sq_exec_db(sqlite3 *db, const char *sql)
 	return 0;
 }
 
-/* Before SQLite initialises: no memory statistics, so that its allocator
- * takes no global mutex (the pool threads contended for it on every read).
- * A no-op (SQLITE_MISUSE) when SQLite is already initialised. */
+/* ---- SQLite's allocator -------------------------------------------------------------
+ * Debian's SQLite is built without lookaside memory (SQLITE_OMIT_LOOKASIDE),
+ * so every small block a statement needs goes to malloc: a single-record
+ * read allocates about eight (its two cursors, a register for each text
+ * column it copies out of the page) and frees them all at reset, ~200
+ * instructions each through glibc. Blocks of up to SMALL_MAX bytes are
+ * therefore rounded up to a size class and, once freed, kept in a free list
+ * of the freeing thread (at most SMALL_KEEP per class) for its next
+ * allocation of that class; the rest is malloc/free as SQLite's own
+ * allocator does. Each block is preceded by its usable size (8 bytes, so
+ * blocks stay 8-byte aligned as SQLite requires). A thread's lists are freed
+ * when it exits. Under AddressSanitizer nothing is kept. */
+#define SMALL_STEP 32
+#define SMALL_CLASSES 32 /* up to SMALL_CLASSES * SMALL_STEP = 1 KB */
+#define SMALL_MAX (SMALL_CLASSES * SMALL_STEP)
+#if defined(__SANITIZE_ADDRESS__)
+/* AddressSanitizer sees every block: a use after sqlite3_free is reported,
+ * and its leak check does not follow the lists' links */
+#define SMALL_KEEP 0
+#else
+#define SMALL_KEEP 16
+#endif
+
+static const int small_keep = SMALL_KEEP;
+
+struct small_cache {
+	void *head[SMALL_CLASSES]; /* each kept block's first word links the next */
+	unsigned short count[SMALL_CLASSES];
+	int state; /* 0: not registered for thread exit, 1: registered, -1: thread exiting */
+};
+static __thread struct small_cache small;
+static pthread_key_t small_key;
+
+static void small_flush(void *arg)
+{
+	struct small_cache *sc = arg;
+	sc->state = -1; /* frees after this one go straight to free() */
+	for (int k = 0; k < SMALL_CLASSES; k++) {
+		while (sc->head[k]) {
+			int64_t *h = (int64_t *)sc->head[k] - 1;
+			sc->head[k] = *(void **)(h + 1);
+			free(h);
+		}
+		sc->count[k] = 0;
+	}
+}
+
+static int sq_mem_roundup(int n)
+{
+	if (n <= SMALL_MAX)
+		return n <= SMALL_STEP ? SMALL_STEP : (n + SMALL_STEP - 1) & ~(SMALL_STEP - 1);
+	return (n + 7) & ~7;
+}
+
+static void *sq_mem_malloc(int n)
+{
+	if (n <= 0)
+		return NULL;
+	int sz = sq_mem_roundup(n);
+	if (sz <= SMALL_MAX) {
+		int k = sz / SMALL_STEP - 1;
+		void *p = small.head[k];
+		if (p) {
+			small.head[k] = *(void **)p;
+			small.count[k]--;
+			return p;
+		}
+	}
+	int64_t *h = malloc((size_t)sz + 8);
+	if (!h)
+		return NULL;
+	h[0] = sz;
+	return h + 1;
+}
+
+static void sq_mem_free(void *p)
+{
+	if (!p)
+		return;
+	int64_t *h = (int64_t *)p - 1;
+	int64_t sz = h[0];
+	if (sz <= SMALL_MAX && small.state >= 0) {
+		int k = (int)(sz / SMALL_STEP) - 1;
+		if (small.count[k] < small_keep) {
+			if (!small.state) {
+				/* first keep in this thread: its lists go when it exits */
+				if (pthread_setspecific(small_key, &small) != 0) {
+					free(h);
+					return;
+				}
+				small.state = 1;
+			}
+			*(void **)p = small.head[k];
+			small.head[k] = p;
+			small.count[k]++;
+			return;
+		}
+	}
+	free(h);
+}
+
+static int sq_mem_size(void *p)
+{
+	return p ? (int)((int64_t *)p)[-1] : 0;
+}
+
+static void *sq_mem_realloc(void *p, int n)
+{
+	if (!p)
+		return sq_mem_malloc(n);
+	int old = sq_mem_size(p);
+	if (n > 0 && n <= old && (old > SMALL_MAX || sq_mem_roundup(n) == old))
+		return p;
+	if (old > SMALL_MAX && n > SMALL_MAX) {
+		int sz = sq_mem_roundup(n);
+		int64_t *h = realloc((int64_t *)p - 1, (size_t)sz + 8);
+		if (!h)
+			return NULL;
+		h[0] = sz;
+		return h + 1;
+	}
+	void *q = sq_mem_malloc(n);
+	if (!q)
+		return NULL;
+	memcpy(q, p, (size_t)(old < n ? old : n));
+	sq_mem_free(p);
+	return q;
+}
+
+static int sq_mem_init(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static void sq_mem_shutdown(void *arg)
+{
+	(void)arg;
+}
+
+/* Before SQLite initialises: the allocator above, and no memory statistics,
+ * so that its allocator takes no global mutex (the pool threads contended
+ * for it on every read). No-ops (SQLITE_MISUSE) when SQLite is already
+ * initialised. */
 static void sq_configure(void)
 {
+	static const sqlite3_mem_methods mem = {
+		sq_mem_malloc, sq_mem_free, sq_mem_realloc, sq_mem_size,
+		sq_mem_roundup, sq_mem_init, sq_mem_shutdown, NULL,
+	};
+	if (pthread_key_create(&small_key, small_flush) == 0)
+		sqlite3_config(SQLITE_CONFIG_MALLOC, &mem);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
@@ -138,6 +292,8 @@ static void sq_conn_close(struct gx_conn *gc)
 		}
 	}
 	sqlite3_finalize(c->pin);
+	sqlite3_finalize(c->begin);
+	sqlite3_finalize(c->commit);
 	sqlite3_close(c->db);
 	free(c);
 }
@@ -177,6 +333,7 @@ static uint64_t sql_hash(const char *s, size_t n)
 
 static void cache_clear(struct sq_conn *c)
 {
+	memset(c->by_addr, 0, sizeof c->by_addr);
 	for (int i = 0; i < CACHE_SLOTS; i++) {
 		struct sq_stmt *e = c->cache[i];
 		if (e && !e->base.active) {
@@ -240,6 +397,27 @@ static int sq_prepare(struct gx_conn *gc, const char *sql, struct gx_stmt **out)
 	free(e->sql);
 	free(e);
 	return GX_ENOMEM;
+}
+
+/* sq_prepare for text that never changes at its address (store.h): the
+ * address finds the cached statement without hashing and comparing the
+ * text (~0.5k instructions for a 400-byte SELECT). */
+static int sq_prepare_static(struct gx_conn *gc, const char *sql, struct gx_stmt **out)
+{
+	struct sq_conn *c = (struct sq_conn *)gc;
+	uintptr_t a = (uintptr_t)sql;
+	unsigned slot = (unsigned)((a >> 4) ^ (a >> 12)) % BY_ADDR_SLOTS;
+	struct sq_stmt *e = c->by_addr[slot].e;
+	if (e && c->by_addr[slot].sql == sql && !e->base.active) {
+		*out = &e->base;
+		return 0;
+	}
+	int rc = sq_prepare(gc, sql, out);
+	if (!rc) {
+		c->by_addr[slot].sql = sql;
+		c->by_addr[slot].e = (struct sq_stmt *)*out;
+	}
+	return rc;
 }
 
 #define ST(g) (((struct sq_stmt *)(g))->st)
@@ -333,10 +511,13 @@ static void sq_reset(struct gx_stmt *g)
  * snapshot, which began after it, is the latest; "changed" drops it and the
  * borrow's first statement begins a new one. A commit that lands between
  * the copy and the snapshot only costs a needless drop at the next borrow.
- * The transaction is held by a statement left on its first row (a read
- * transaction lasts while any statement is active), so the borrower's own
- * statements and resets work as in autocommit mode; exec (BEGIN, COMMIT,
- * PRAGMA) drops it first. gx_store_idle drops snapshots kept longer than
+ * The snapshot is an explicit read transaction (BEGIN, then one read) that
+ * COMMIT ends: the borrower's statements run inside it, and each one's end
+ * skips what SQLite does at the end of an autocommit statement (a commit
+ * attempt and, in Debian's build with unlock-notify, a process-wide mutex
+ * that the pool threads took in turn on every read). exec (BEGIN, COMMIT,
+ * PRAGMA) drops it first, and none is begun while the borrower's own
+ * transaction is open. gx_store_idle drops snapshots kept longer than
  * GX_STORE_HOLD_MS by idle connections, which would hold checkpoints back. */
 
 /* Copies the header; false while a commit is rewriting it (the two copies
@@ -355,7 +536,15 @@ static bool hdr_read(const volatile uint64_t *shm, uint64_t out[WALHDR_WORDS])
 static void hold_drop(struct sq_conn *c)
 {
 	if (c->held_ms) {
-		sqlite3_reset(c->pin);
+		/* a read transaction commits even with reads in progress; should
+		 * it not, ROLLBACK ends it (and them): an old snapshot must not
+		 * stay open under the next borrower */
+		if (sqlite3_step(c->commit) != SQLITE_DONE) {
+			gx_log_error("sqlite: cannot end a kept snapshot: %s", sqlite3_errmsg(c->db));
+			sqlite3_reset(c->commit);
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		}
+		sqlite3_reset(c->commit);
 		c->held_ms = 0;
 	}
 }
@@ -372,8 +561,12 @@ static int hold_setup(struct sq_conn *c)
 	sqlite3_finalize(jm);
 	if (!wal)
 		return GX_EUNSUPPORTED;
-	if (!c->pin && sqlite3_prepare_v3(c->db, "SELECT 1 FROM sqlite_schema", -1,
-					  SQLITE_PREPARE_PERSISTENT, &c->pin, NULL) != SQLITE_OK)
+	if ((!c->pin && sqlite3_prepare_v3(c->db, "SELECT 1 FROM sqlite_schema", -1,
+					   SQLITE_PREPARE_PERSISTENT, &c->pin, NULL) != SQLITE_OK) ||
+	    (!c->begin && sqlite3_prepare_v3(c->db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT, &c->begin,
+					     NULL) != SQLITE_OK) ||
+	    (!c->commit && sqlite3_prepare_v3(c->db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT, &c->commit,
+					      NULL) != SQLITE_OK))
 		return GX_EDB;
 	int rc = GX_EUNSUPPORTED;
 	if (sqlite3_step(c->pin) == SQLITE_ROW) {
@@ -410,8 +603,17 @@ static void sq_reader_take(struct gx_conn *gc)
 	/* the copy first, then the snapshot (see above) */
 	if (!hdr_read(c->shm, c->hdr))
 		return; /* a commit in progress: read in autocommit mode this time */
-	if (sqlite3_step(c->pin) != SQLITE_ROW) {
-		sqlite3_reset(c->pin);
+	if (!sqlite3_get_autocommit(c->db))
+		return; /* the borrower's own transaction is open: not ours to keep */
+	int rc = sqlite3_step(c->begin);
+	sqlite3_reset(c->begin);
+	if (rc != SQLITE_DONE)
+		return;
+	rc = sqlite3_step(c->pin);
+	sqlite3_reset(c->pin);
+	if (rc != SQLITE_ROW) {
+		sqlite3_step(c->commit);
+		sqlite3_reset(c->commit);
 		return;
 	}
 	c->held_ms = gx_mono_ms();
@@ -550,6 +752,7 @@ const struct gx_backend gx_sqlite_backend = {
 	.conn_close = sq_conn_close,
 	.exec = sq_exec,
 	.prepare = sq_prepare,
+	.prepare_static = sq_prepare_static,
 	.errmsg = sq_errmsg,
 	.bind_int64 = sq_bind_int64,
 	.bind_double = sq_bind_double,

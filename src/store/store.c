@@ -318,6 +318,12 @@ int gx_conn_prepare(struct gx_conn *c, const char *sql, struct gx_stmt **out)
 	return c->store->be->prepare(c, sql, out);
 }
 
+int gx_conn_prepare_static(struct gx_conn *c, const char *sql, struct gx_stmt **out)
+{
+	const struct gx_backend *be = c->store->be;
+	return be->prepare_static ? be->prepare_static(c, sql, out) : be->prepare(c, sql, out);
+}
+
 #define BE(st) ((st)->conn->store->be)
 int gx_stmt_bind_int64(struct gx_stmt *st, int i, int64_t v) { return BE(st)->bind_int64(st, i, v); }
 int gx_stmt_bind_double(struct gx_stmt *st, int i, double v) { return BE(st)->bind_double(st, i, v); }

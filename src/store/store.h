@@ -68,6 +68,10 @@ int gx_conn_exec(struct gx_conn *c, const char *sql);
  * belongs to the connection; call gx_stmt_reset when done (done for you on
  * release). GX_EDB on a syntax error. */
 int gx_conn_prepare(struct gx_conn *c, const char *sql, struct gx_stmt **out);
+/* gx_conn_prepare for SQL text that lives, unchanged, as long as the process
+ * (a literal, a text built once and kept): the cache may find it by its
+ * address instead of hashing and comparing the text. */
+int gx_conn_prepare_static(struct gx_conn *c, const char *sql, struct gx_stmt **out);
 /* Bind parameters, 1-based. Text is copied. */
 int gx_stmt_bind_int64(struct gx_stmt *st, int idx, int64_t v);
 int gx_stmt_bind_double(struct gx_stmt *st, int idx, double v);

@@ -14,6 +14,8 @@ struct gx_backend {
 	void (*conn_close)(struct gx_conn *c);
 	int (*exec)(struct gx_conn *c, const char *sql);
 	int (*prepare)(struct gx_conn *c, const char *sql, struct gx_stmt **out);
+	/* gx_conn_prepare_static (NULL: prepare) */
+	int (*prepare_static)(struct gx_conn *c, const char *sql, struct gx_stmt **out);
 	const char *(*errmsg)(struct gx_conn *c);
 	/* statements */
 	int (*bind_int64)(struct gx_stmt *st, int idx, int64_t v);

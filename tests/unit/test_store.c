@@ -101,6 +101,73 @@ GX_TEST(store_kept_snapshot_sees_every_commit)
 	gx_store_close(s);
 }
 
+/* A reader that keeps its snapshot (an open read transaction) still runs
+ * its borrower's own transaction, and a commit made meanwhile is seen at the
+ * next borrow. */
+GX_TEST(store_kept_snapshot_and_own_transaction)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/own.db", gx_test_tmpdir());
+	struct gx_store *s = open_db(path);
+	gx_store_hold_reads(s);
+	ASSERT_EQ_INT(count_rows(s), 1); /* kept from here */
+	for (int i = 0; i < 2; i++) {    /* both readers of the pool */
+		struct gx_conn *a, *b;
+		ASSERT_EQ_INT(gx_store_reader(s, &a), 0);
+		ASSERT_EQ_INT(gx_store_reader(s, &b), 0);
+		struct gx_conn *c = i ? b : a;
+		ASSERT_EQ_INT(gx_conn_begin(c), 0);
+		struct gx_stmt *st;
+		ASSERT_EQ_INT(gx_conn_prepare(c, "SELECT count(*) FROM t", &st), 0);
+		ASSERT_EQ_INT(gx_stmt_step(st), GX_ROW);
+		ASSERT_EQ_INT(gx_stmt_col_int64(st, 0), 1 + i);
+		gx_stmt_reset(st);
+		ASSERT_EQ_INT(gx_conn_commit(c), 0);
+		gx_store_release(b);
+		gx_store_release(a);
+		insert_from_child(path);
+		ASSERT_EQ_INT(count_rows(s), 2 + i);
+	}
+	gx_store_close(s);
+}
+
+/* gx_conn_prepare_static finds a statement by its text's address, and never
+ * hands out one that is in use. */
+GX_TEST(store_prepare_static_by_address)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/static.db", gx_test_tmpdir());
+	struct gx_store *s = open_db(path);
+	static const char sql[] = "SELECT count(*) FROM t WHERE x > ?";
+	struct gx_conn *c;
+	ASSERT_EQ_INT(gx_store_reader(s, &c), 0);
+	struct gx_stmt *a, *b, *again;
+	ASSERT_EQ_INT(gx_conn_prepare_static(c, sql, &a), 0);
+	ASSERT_EQ_INT(gx_stmt_bind_int64(a, 1, 0), 0);
+	ASSERT_EQ_INT(gx_stmt_step(a), GX_ROW);
+	/* a is on its row: a nested use gets another statement */
+	ASSERT_EQ_INT(gx_conn_prepare_static(c, sql, &b), 0);
+	ASSERT_TRUE(b != a);
+	ASSERT_EQ_INT(gx_stmt_bind_int64(b, 1, 5), 0);
+	ASSERT_EQ_INT(gx_stmt_step(b), GX_ROW);
+	ASSERT_EQ_INT(gx_stmt_col_int64(b, 0), 0);
+	ASSERT_EQ_INT(gx_stmt_col_int64(a, 0), 1);
+	gx_stmt_reset(b);
+	gx_stmt_reset(a);
+	/* free again: the address finds a cached one (the same text by
+	 * gx_conn_prepare is the same cache) */
+	ASSERT_EQ_INT(gx_conn_prepare_static(c, sql, &again), 0);
+	ASSERT_TRUE(again == a || again == b);
+	ASSERT_EQ_INT(gx_conn_prepare(c, sql, &again), 0);
+	ASSERT_TRUE(again == a || again == b);
+	ASSERT_EQ_INT(gx_stmt_bind_int64(again, 1, 0), 0);
+	ASSERT_EQ_INT(gx_stmt_step(again), GX_ROW);
+	ASSERT_EQ_INT(gx_stmt_col_int64(again, 0), 1);
+	gx_stmt_reset(again);
+	gx_store_release(c);
+	gx_store_close(s);
+}
+
 GX_TEST(store_kept_snapshot_dropped_when_idle)
 {
 	char path[512];
