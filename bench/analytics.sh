@@ -135,10 +135,10 @@ do_analytics() {
 do_rows() {
 	echo "bench: rows: $(sqlite3 "$DB" "SELECT (SELECT count(*) FROM customer_stats) || ' customer_stats, ' ||
 	(SELECT count(*) FROM customer_months) || ' customer_months, ' || (SELECT count(*) FROM customer_products) ||
-	' customer_products; segments: ' || (SELECT group_concat(segment || ' ' || n, ', ') FROM (SELECT segment,
-	count(*) n FROM customer_stats GROUP BY segment ORDER BY n DESC)) || '; declining: ' ||
+	' customer_products; segments: ' || coalesce((SELECT group_concat(coalesce(segment, 'none') || ' ' || n, ', ')
+	FROM (SELECT segment, count(*) n FROM customer_stats GROUP BY segment ORDER BY n DESC)), 'none') || '; declining: ' ||
 	(SELECT count(*) FROM customer_stats WHERE decline = 1) || '; mean P(alive) ' ||
-	(SELECT round(avg(p_alive), 3) FROM customer_stats)")"
+	coalesce((SELECT round(avg(p_alive), 3) FROM customer_stats), 'none (no fit yet)')")"
 }
 
 # ---- insights --------------------------------------------------------------------------------
