@@ -791,6 +791,9 @@ static int cond_filter(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 	if (gx_search_fts(c)) {
 		/* each candidate's document (one row by rowid), its terms tested
 		 * here: a prefix MATCH would merge the whole prefix first */
+		const char *lo = gx_search_token(ctx, e->name, cd->term), *hi = gx_search_token(ctx, e->name, cd->upper);
+		if (!lo || !hi)
+			return GX_ENOMEM;
 		struct gx_stmt *st;
 		int rc = gx_conn_prepare(c, "SELECT terms FROM search_fts WHERE rowid = ?", &st);
 		for (size_t i = 0; !rc && i < n; i++) {
@@ -798,7 +801,7 @@ static int cond_filter(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 			rc = gx_stmt_step(st);
 			const char *doc = rc == GX_ROW ? gx_stmt_col_text(st, 0) : NULL;
 			rc = rc < 0 ? rc : 0;
-			if (doc && gx_search_doc_has(doc, strlen(doc), cd))
+			if (doc && gx_search_doc_has(doc, strlen(doc), lo, hi))
 				rc = idset_add(out, ids[i]);
 			gx_stmt_reset(st);
 		}

@@ -8,7 +8,6 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "entity/entity.h"
-#include "store/sqlite_terms.h"
 #include "store/store.h"
 #include "text/searchkey.h"
 
@@ -522,15 +521,19 @@ static int pg_reindex(struct gx_ctx *ctx, struct gx_conn *c, const char *entity,
 /* ---- SQLite: one FTS5 document per record ------------------------------------------------------
  *
  * Migration 0011: the table search_fts holds a record's terms as one
- * document, rowid = the record id, text = the head "<tenant>.c." and the
- * sorted terms, each after GX_TERMS_SEP; the tokenizer gx_terms
- * (store/sqlite_terms.c) indexes head || term. FTS5 keeps a transaction's
- * tokens in memory and writes them as one sorted segment, so a write is one
- * row of the content table and no random B-tree insert per term. The
- * stored document is the record's old terms: a write compares the new
- * document with it and writes nothing when they are equal. */
+ * document, rowid = the record id, text = its tokens "<tenant>.c.<term>",
+ * sorted, separated by TERMS_SEP. The table's tokenizer is FTS5's "ascii"
+ * with every printable ASCII character a token character, so only a
+ * control character separates, and no term holds one (text/searchkey.c
+ * folds them to spaces): a term with a space, a quote or a dot is one
+ * token. FTS5 keeps a transaction's tokens in memory and writes them as
+ * one sorted segment, so a write is one row of the content table and no
+ * random B-tree insert per term. The stored document is the record's old
+ * terms: a write compares the new document with it and writes nothing when
+ * they are equal. */
 
 #define FTS_HEAD_MAX 32
+#define TERMS_SEP '\x1f'
 
 bool gx_search_fts(const struct gx_conn *c)
 {
@@ -583,25 +586,24 @@ char *gx_search_match(struct gx_ctx *ctx, const char *token, bool prefix)
 	return out;
 }
 
-bool gx_search_doc_has(const char *doc, size_t len, const struct gx_sk_cond *cd)
+bool gx_search_doc_has(const char *doc, size_t len, const char *lo, const char *hi)
 {
-	const char *end = doc + len, *p = memchr(doc, GX_TERMS_SEP, len);
-	size_t lo = strlen(cd->term), hi = strlen(cd->upper);
-	while (p && p < end) {
-		p++;
-		const char *q = memchr(p, GX_TERMS_SEP, (size_t)(end - p));
+	const char *end = doc + len, *p = doc;
+	size_t nlo = strlen(lo), nhi = strlen(hi);
+	while (p < end) {
+		const char *q = memchr(p, TERMS_SEP, (size_t)(end - p));
 		if (!q)
 			q = end;
 		size_t n = (size_t)(q - p);
-		/* term >= cd->term AND term < cd->upper, as the SQL compared */
-		if (tref_cmp(p, n, cd->term, lo) >= 0 && tref_cmp(p, n, cd->upper, hi) < 0)
+		/* token >= lo AND token < hi, as the SQL compared */
+		if (tref_cmp(p, n, lo, nlo) >= 0 && tref_cmp(p, n, hi, nhi) < 0)
 			return true;
-		p = q;
+		p = q + 1;
 	}
 	return false;
 }
 
-/* A record's document: head, then each term after a separator; empty when
+/* A record's document: head || term for each term, separated; empty when
  * there are no terms. t is sorted. */
 static int fts_doc(const char *head, size_t nhead, const struct termset *t, char **out, size_t *len)
 {
@@ -609,14 +611,16 @@ static int fts_doc(const char *head, size_t nhead, const struct termset *t, char
 	*len = 0;
 	if (!t->n)
 		return 0;
-	size_t cap = nhead + t->n + t->nbytes + 1;
+	size_t cap = t->n * (nhead + 1) + t->nbytes + 1;
 	char *d = malloc(cap);
 	if (!d)
 		return GX_ENOMEM;
-	memcpy(d, head, nhead);
-	size_t o = nhead;
+	size_t o = 0;
 	for (size_t i = 0; i < t->n; i++) {
-		d[o++] = GX_TERMS_SEP;
+		if (i)
+			d[o++] = TERMS_SEP;
+		memcpy(d + o, head, nhead);
+		o += nhead;
 		memcpy(d + o, t->bytes + t->v[i].off, t->v[i].len);
 		o += t->v[i].len;
 	}

@@ -39,8 +39,8 @@ char *gx_search_token(struct gx_ctx *ctx, const char *entity, const char *term);
  * (a '"' in it doubled), in ctx's arena; NULL when out of memory. */
 char *gx_search_match(struct gx_ctx *ctx, const char *token, bool prefix);
 /* FTS5: whether a stored document (search_fts.terms, len bytes) holds a
- * term within cd's range (term >= cd->term AND term < cd->upper). */
-bool gx_search_doc_has(const char *doc, size_t len, const struct gx_sk_cond *cd);
+ * token within [lo, hi) (gx_search_token of a condition's term and upper). */
+bool gx_search_doc_has(const char *doc, size_t len, const char *lo, const char *hi);
 
 /* Opens a bulk on c for this thread. GX_EBUSY when one is already open on
  * this thread, GX_ENOMEM. */

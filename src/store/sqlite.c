@@ -1,7 +1,6 @@
 /* sqlite.c — the SQLite backend: WAL, busy timeout, one writer connection,
  * reader connections, a prepared-statement cache per connection, backup API. */
 #include "store/store_impl.h"
-#include "store/sqlite_terms.h"
 
 #include "core/err.h"
 #include "core/log.h"
@@ -112,14 +111,6 @@ static int sq_conn_open(struct gx_store *s, int writer, int replica, struct gx_c
 	}
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, s->opts.busy_timeout_ms);
-	/* the search index's tokenizer (entity/search.c), before any statement
-	 * reads or migrates the table */
-	if ((rc = gx_sqlite_terms_register(c->db))) {
-		gx_log_error("cannot register the search tokenizer: %s", sqlite3_errmsg(c->db));
-		sqlite3_close(c->db);
-		free(c);
-		return rc;
-	}
 	/* synchronous=FULL: an acknowledged write survives power loss, not only
 	 * a killed process. */
 	const char *setup = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"

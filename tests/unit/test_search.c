@@ -1,8 +1,8 @@
 /* test_search.c — the search index of records (src/entity/search.c) on
  * SQLite: one FTS5 document per record (migration 0011), written only when
  * it changed; tenants apart; terms with quotes, dots, spaces and the
- * separator's character; updates, removals, savepoints; the migration from
- * the term table of schema 10. */
+ * separator's character (U+001F); updates, removals, savepoints; the
+ * migration from the term table of schema 10. */
 #include "gx_test.h"
 #include "fixtures.h"
 
