@@ -863,6 +863,11 @@ void gx_search_bulk_truncate(struct gx_conn *c, size_t mark)
 	}
 }
 
+int gx_search_clear(struct gx_conn *c)
+{
+	return gx_conn_exec(c, gx_search_fts(c) ? "DELETE FROM search_fts" : "DELETE FROM search_terms");
+}
+
 int gx_search_remove(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id)
 {
 	return gx_search_fts(c) ? fts_remove(ctx, c, entity, id) : pg_remove(ctx, c, entity, id);

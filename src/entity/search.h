@@ -31,6 +31,8 @@ struct gx_ctx;
 
 /* True when c's store keeps the index in FTS5 (SQLite). */
 bool gx_search_fts(const struct gx_conn *c);
+/* Empties the whole index (every tenant) in c's transaction. GX_EDB. */
+int gx_search_clear(struct gx_conn *c);
 /* FTS5: the token of term in the index of entity for ctx's tenant
  * ("<tenant>.c.<term>"), in ctx's arena; NULL when out of memory or the
  * entity is not indexed. */

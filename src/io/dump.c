@@ -574,9 +574,7 @@ static int load_table(struct gx_conn *c, const char *dir, const json_t *t, gx_du
 	return 0;
 }
 
-/* Rebuilds every customer's search index and hidden keys in c's
- * transaction (entity/search.h's bulk, flushed every ~64k terms). */
-static int reindex_customers(struct gx_store *s, struct gx_conn *c)
+int gx_dump_reindex(struct gx_store *s, struct gx_conn *c)
 {
 	struct gx_stmt *st;
 	int64_t after = 0;
@@ -694,7 +692,7 @@ int gx_dump_import(struct gx_store *s, const char *dir, gx_dump_progress_fn prog
 	}
 	/* the search index is derived data: not in the export, rebuilt here */
 	if (!rc)
-		rc = reindex_customers(s, c);
+		rc = gx_dump_reindex(s, c);
 	if (!rc)
 		rc = gx_conn_commit(c);
 	if (c)
