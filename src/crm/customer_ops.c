@@ -181,7 +181,10 @@ static int similar_fts(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_sk
 		const char *match = gx_search_match(ctx, tok, false);
 		if (!match)
 			return GX_ENOMEM;
-		rc = gx_conn_prepare(c, "SELECT c.id, c.name_key FROM search_fts JOIN customers c ON c.id = search_fts.rowid "
+		/* CROSS JOIN: the index drives (SQLite keeps the written order);
+		 * with JOIN the planner walked every customer of the tenant and
+		 * asked FTS5 about each: seconds per call at 20 000 customers */
+		rc = gx_conn_prepare(c, "SELECT c.id, c.name_key FROM search_fts CROSS JOIN customers c ON c.id = search_fts.rowid "
 					"WHERE search_fts MATCH ? AND c.tenant_id = ? AND c.id <> ? AND c.deleted_at IS NULL "
 					"LIMIT ?", &st);
 		if (rc)
