@@ -617,25 +617,18 @@ static int cond_read(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_enti
 	int rc;
 	out->n = 0;
 	if (gx_search_fts(c)) {
-		/* a prefix MATCH merges every posting of the prefix before its
-		 * first row: counted first, read only when small */
-		int n = 0;
-		rc = cd->prefix ? cond_count(ctx, c, e, cd, max > INT32_MAX - 1 ? INT32_MAX - 1 : (int)max, &n) : 0;
+		/* the index's entries of the range in term order, as the term
+		 * table's rows were read: a prefix MATCH would set up and merge
+		 * every token of the prefix before its first row */
+		rc = gx_conn_prepare(c, "SELECT doc FROM search_vocab WHERE term >= ? AND term < ? LIMIT ?", &st);
 		if (rc)
 			return rc;
-		if ((size_t)n > max) {
-			*whole = false;
-			return 0;
+		rc = cond_bind_fts(ctx, e, st, 1, cd);
+		gx_stmt_bind_int64(st, 3, (int64_t)max + 1);
+		if (rc) {
+			gx_stmt_reset(st);
+			return rc;
 		}
-		const char *tok = gx_search_token(ctx, e->name, cd->term);
-		const char *match = tok ? gx_search_match(ctx, tok, cd->prefix) : NULL;
-		if (!match)
-			return GX_ENOMEM;
-		rc = gx_conn_prepare(c, "SELECT rowid FROM search_fts WHERE search_fts MATCH ? LIMIT ?", &st);
-		if (rc)
-			return rc;
-		gx_stmt_bind_str(st, 1, match);
-		gx_stmt_bind_int64(st, 2, (int64_t)max + 1);
 	} else {
 		rc = gx_conn_prepare(c, "SELECT record_id FROM search_terms WHERE tenant_id = ? AND entity = ? "
 					"AND term >= ? AND term < ? LIMIT ?", &st);
@@ -789,23 +782,30 @@ static int cond_filter(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 {
 	out->n = 0;
 	if (gx_search_fts(c)) {
-		/* each candidate's document (one row by rowid), its terms tested
-		 * here: a prefix MATCH would merge the whole prefix first */
+		/* the candidates' documents, their tokens tested here (a prefix
+		 * MATCH would merge the whole prefix first), read from FTS5's
+		 * content table (its shadow table search_fts_content: id, c0):
+		 * one statement for the batch, no virtual-table call per id */
 		const char *lo = gx_search_token(ctx, e->name, cd->term), *hi = gx_search_token(ctx, e->name, cd->upper);
 		if (!lo || !hi)
 			return GX_ENOMEM;
+		char sql[600];
+		int len = snprintf(sql, sizeof sql, "SELECT id, c0 FROM search_fts_content WHERE id IN (?");
+		for (int i = 1; i < GX_SEARCH_STEP && len + 8 < (int)sizeof sql; i++)
+			len += snprintf(sql + len, sizeof sql - (size_t)len, ", ?");
+		snprintf(sql + len, sizeof sql - (size_t)len, ")");
 		struct gx_stmt *st;
-		int rc = gx_conn_prepare(c, "SELECT terms FROM search_fts WHERE rowid = ?", &st);
-		for (size_t i = 0; !rc && i < n; i++) {
-			gx_stmt_bind_int64(st, 1, ids[i]);
-			rc = gx_stmt_step(st);
-			const char *doc = rc == GX_ROW ? gx_stmt_col_text(st, 0) : NULL;
-			rc = rc < 0 ? rc : 0;
-			if (doc && gx_search_doc_has(doc, strlen(doc), lo, hi))
-				rc = idset_add(out, ids[i]);
-			gx_stmt_reset(st);
-		}
+		int rc = gx_conn_prepare(c, sql, &st);
 		if (rc)
+			return rc;
+		for (size_t i = 0; i < GX_SEARCH_STEP; i++)
+			gx_stmt_bind_int64(st, (int)i + 1, i < n ? ids[i] : -1);
+		while (!rc && (rc = gx_stmt_step(st)) == GX_ROW) {
+			const char *doc = gx_stmt_col_text(st, 1);
+			rc = doc && gx_search_doc_has(doc, strlen(doc), lo, hi) ? idset_add(out, gx_stmt_col_int64(st, 0)) : 0;
+		}
+		gx_stmt_reset(st);
+		if (rc < 0)
 			return rc;
 		idset_sort(out);
 		return 0;
