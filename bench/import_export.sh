@@ -85,7 +85,7 @@ IMP_RSS=$(awk '/Maximum resident/ { print $NF }' "$TMP/import.time")
 IMP_CPU=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$TMP/import.time")
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 DB_MB=$(du -m "$TMP/gx.db" | cut -f1)
-TERMS=$(sqlite3 "$TMP/gx.db" 'SELECT count(*) FROM search_terms')
+TERMS=$(sqlite3 "$TMP/gx.db" 'SELECT count(*) FROM search_vocab') # the FTS5 index's entries (migration 0011)
 
 # ---- exports ------------------------------------------------------------------------------------
 XDB=$TMP/gx.db

@@ -37,7 +37,8 @@ if [ ! -s "$DB" ]; then
 	GX_BENCH_BIN=$GX GX_BENCH_PASSWORD=$PW bench/gen_crm.sh "$N" "$DB"
 fi
 NC=$(sqlite3 "$DB" "SELECT count(*) FROM customers")
-NT=$(sqlite3 "$DB" "SELECT count(*) FROM search_terms")
+# the search index's entries (a term of a customer): FTS5 on SQLite (migration 0011)
+NT=$(sqlite3 "$DB" "SELECT count(*) FROM search_vocab")
 "$GX" serve --db "$DB" --listen 127.0.0.1:0 --log-level warn 2>"$TMP/serve.log" &
 PID=$!
 for _ in $(seq 1 200); do
@@ -71,7 +72,12 @@ QS[zh2_rare]=$(q "SELECT name FROM customers WHERE $P AND length(name) = 2 AND s
 QS[zh3_rare]=$(q "SELECT name FROM customers WHERE $P AND length(name) = 3 AND (substr(name, 2, 1) IN ($RARE) OR substr(name, 3, 1) IN ($RARE)) LIMIT 40")
 QS[traditional]=$(q "SELECT name FROM customers WHERE $P AND substr(name, 1, 1) IN ($TRAD) AND id % 3 = 0 LIMIT 40")
 # full pinyin of a name: the longest all-letter term of a person customer
-QS[pinyin_full]=$(q "SELECT (SELECT term FROM search_terms t WHERE t.tenant_id = c.tenant_id AND t.entity = 'customers' AND t.record_id = c.id AND t.term NOT GLOB '*[^a-z]*' AND length(t.term) >= 6 ORDER BY length(t.term) DESC, t.term LIMIT 1) FROM customers c WHERE $P AND length(c.name) IN (2, 3) AND c.id % 11 = 0 LIMIT 40" | grep -v '^$' || true)
+# (the document's tokens are "<tenant>.c.<term>", separated by U+001F)
+QS[pinyin_full]=$(q "WITH RECURSIVE c AS (SELECT id FROM customers c WHERE $P AND length(c.name) IN (2, 3) AND c.id % 11 = 0 LIMIT 40),
+  s(id, tok, rest) AS (SELECT c.id, NULL, f.terms || char(31) FROM c JOIN search_fts f ON f.rowid = c.id
+    UNION ALL SELECT id, substr(rest, 1, instr(rest, char(31)) - 1), substr(rest, instr(rest, char(31)) + 1) FROM s WHERE rest <> ''),
+  t(id, term) AS (SELECT id, substr(tok, instr(tok, '.c.') + 3) FROM s WHERE tok IS NOT NULL)
+  SELECT (SELECT term FROM t WHERE t.id = c.id AND term NOT GLOB '*[^a-z]*' AND length(term) >= 6 ORDER BY length(term) DESC, term LIMIT 1) FROM c" | grep -v '^$' || true)
 QS[initials_zs]=zs
 QS[initials_zsf]=zsf
 QS[initials_wxm]=wxm

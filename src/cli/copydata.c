@@ -7,6 +7,8 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/time.h"
+#include "entity/search.h"
+#include "io/dump.h"
 #include "store/migrations.h"
 #include "store/store.h"
 
@@ -445,6 +447,8 @@ static int load_tables(json_t *src_schema, json_t *dst_schema, struct table **ou
 		const char *name = json_string_value(json_object_get(e, "name"));
 		if (strcmp(name, "schema_migrations") == 0)
 			continue; /* each database keeps its own */
+		if (strcmp(name, "search_terms") == 0)
+			continue; /* the search index differs per backend: rebuilt on the target */
 		struct table *x = &t[n++];
 		x->name = name;
 		x->columns = json_object_get(e, "columns");
@@ -647,6 +651,10 @@ int gx_cmd_copy_data(struct gx_cli *c)
 	}
 	if (busy)
 		printf("guanxi: --force: deleted the target's rows in %zu tables\n", busy);
+	if (busy)
+		rc = gx_search_clear(wr);
+	if (rc)
+		goto out;
 	rc = gx_store_reader(src, &rd);
 	if (!rc)
 		rc = gx_conn_begin(rd);
@@ -686,6 +694,14 @@ int gx_cmd_copy_data(struct gx_cli *c)
 		rc = GX_EDB;
 		goto out;
 	}
+	/* the search index is built on the target, in its own form */
+	int64_t t2 = gx_mono_ms();
+	rc = gx_dump_reindex(dst, wr);
+	if (rc) {
+		fprintf(stderr, "guanxi: rebuilding the search index failed: %s\n", gx_strerror(rc));
+		goto out;
+	}
+	printf("guanxi: search index rebuilt in %.1f s\n", (double)(gx_mono_ms() - t2) / 1000);
 	rc = gx_conn_commit(wr);
 	if (rc)
 		goto out;

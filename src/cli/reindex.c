@@ -65,15 +65,16 @@ static int reindex_chunk(struct gx_store *s, const struct target *t, int64_t tid
 	struct gx_arena a;
 	gx_arena_init(&a, 0);
 	struct gx_ctx ctx = {.store = s, .arena = &a, .tenant_id = tid};
-	/* inserts land all over the term index: a large page cache (this
-	 * command's own connection) saves re-reading its pages */
+	/* a large page cache (this command's own connection) saves re-reading
+	 * the pages of the index and of the customers */
 	if (!strcmp(gx_store_backend(s), "sqlite"))
 		gx_conn_exec(c, "PRAGMA cache_size=-1000000; PRAGMA mmap_size=68719476736");
 	rc = ids ? gx_conn_begin(c) : GX_ENOMEM;
-	/* the chunk's new terms are written at its end, sorted in key order,
-	 * as an import writes them: a term row goes to a random place of the
-	 * term index, and one insert at a time dirties about one page per
-	 * row, written again at every commit */
+	/* the chunk's new terms are written at its end, as an import writes
+	 * them (entity/search.h): on SQLite the changed documents in rowid
+	 * order (FTS5 writes its memory out whenever a rowid goes down); on
+	 * PostgreSQL the term rows sorted in key order, since a row goes to a
+	 * random place of the term index */
 	bool bulk = false;
 	if (!rc) {
 		rc = gx_search_bulk_begin(c);

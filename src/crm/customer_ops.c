@@ -9,6 +9,7 @@
 #include "crm/tenant_settings.h"
 #include "crm/transaction.h"
 #include "crm/user.h"
+#include "entity/search.h"
 #include "store/store.h"
 #include "text/searchkey.h"
 
@@ -115,8 +116,91 @@ static void similar_hit(const char *key, int64_t id, const char *other, int64_t 
 
 /* Similar names: the customers sharing the name's first search term, at
  * most GX_DUP_TERM_ROWS, streamed (an IN (…) over the term's records would
- * read every record of a common term such as 上海 first). For an exact
- * term they come in key order, so by record id on SQLite. */
+ * read every record of a common term such as 上海 first), in key order:
+ * term, then record id. On SQLite (FTS5) a prefix condition is read token
+ * by token of the index (search_vocab, in term order), because a prefix
+ * MATCH merges every posting of the prefix before its first row. */
+struct similar {
+	const char *key;
+	int64_t exclude;
+	struct gx_dup_candidate *cand;
+	int *n, max;
+	struct gx_dup_term_rows rows; /* offered to the cache (and counted) */
+	bool oom;
+};
+
+/* Reads the rows of st (id, name_key) into s; rc of the last step. */
+static int similar_rows(struct gx_stmt *st, struct similar *s)
+{
+	int rc;
+	while ((rc = gx_stmt_step(st)) == GX_ROW) {
+		const char *other = gx_stmt_col_text(st, 1);
+		similar_hit(s->key, gx_stmt_col_int64(st, 0), other, s->exclude, s->cand, s->n, s->max);
+		if (s->rows.n < GX_DUP_TERM_ROWS) {
+			s->rows.ids[s->rows.n] = gx_stmt_col_int64(st, 0);
+			s->rows.keys[s->rows.n] = other ? strdup(other) : NULL;
+			s->oom |= other && !s->rows.keys[s->rows.n];
+			s->rows.n++;
+		}
+	}
+	gx_stmt_reset(st);
+	return rc < 0 ? rc : 0;
+}
+
+/* FTS5: the customers of each token of t, in term order, up to
+ * GX_DUP_TERM_ROWS rows in all. */
+static int similar_fts(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_sk_cond *t, struct similar *s)
+{
+	const char *lo = gx_search_token(ctx, "customers", t->term), *hi = gx_search_token(ctx, "customers", t->upper);
+	if (!lo || !hi)
+		return GX_ENOMEM;
+	const char *tok = t->prefix ? NULL : lo, *after = NULL;
+	int rc = 0, got = 0;
+	while (!rc && got < GX_DUP_TERM_ROWS) {
+		struct gx_stmt *st;
+		if (t->prefix) {
+			rc = gx_conn_prepare(c, after ? "SELECT term FROM search_vocab WHERE term > ? AND term < ? ORDER BY term LIMIT 1"
+						      : "SELECT term FROM search_vocab WHERE term >= ? AND term < ? ORDER BY term LIMIT 1",
+					     &st);
+			if (rc)
+				return rc;
+			gx_stmt_bind_str(st, 1, after ? after : lo);
+			gx_stmt_bind_str(st, 2, hi);
+			rc = gx_stmt_step(st);
+			tok = rc == GX_ROW ? gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, 0)) : NULL;
+			gx_stmt_reset(st);
+			if (rc < 0)
+				return rc;
+			if (rc != GX_ROW)
+				return 0;
+			if (!tok)
+				return GX_ENOMEM;
+			after = tok;
+			rc = 0;
+		}
+		const char *match = gx_search_match(ctx, tok, false);
+		if (!match)
+			return GX_ENOMEM;
+		/* CROSS JOIN: the index drives (SQLite keeps the written order);
+		 * with JOIN the planner walked every customer of the tenant and
+		 * asked FTS5 about each: seconds per call at 20 000 customers */
+		rc = gx_conn_prepare(c, "SELECT c.id, c.name_key FROM search_fts CROSS JOIN customers c ON c.id = search_fts.rowid "
+					"WHERE search_fts MATCH ? AND c.tenant_id = ? AND c.id <> ? AND c.deleted_at IS NULL "
+					"LIMIT ?", &st);
+		if (rc)
+			return rc;
+		gx_stmt_bind_str(st, 1, match);
+		gx_stmt_bind_int64(st, 2, ctx->tenant_id);
+		gx_stmt_bind_int64(st, 3, s->exclude);
+		gx_stmt_bind_int64(st, 4, GX_DUP_TERM_ROWS - got);
+		rc = similar_rows(st, s);
+		got = s->rows.n;
+		if (!t->prefix)
+			break;
+	}
+	return rc;
+}
+
 static int similar_names(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_sk_cond *t, const char *key,
 			 int64_t exclude, const struct gx_dup_cache *cache, struct gx_dup_candidate *cand, int *n,
 			 int max)
@@ -130,35 +214,25 @@ static int similar_names(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_
 			similar_hit(key, kept->ids[i], kept->keys[i], exclude, cand, n, max);
 		return 0;
 	}
-	struct gx_stmt *st;
-	rc = gx_conn_prepare(c, "SELECT c.id, c.name_key FROM search_terms t JOIN customers c ON c.tenant_id = t.tenant_id "
-				"AND c.id = t.record_id WHERE t.tenant_id = ? AND t.entity = 'customers' AND t.term >= ? "
-				"AND t.term < ? AND c.id <> ? AND c.deleted_at IS NULL LIMIT 200", &st); /* GX_DUP_TERM_ROWS */
-	if (rc)
-		return rc;
-	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
-	gx_stmt_bind_str(st, 2, t->term);
-	gx_stmt_bind_str(st, 3, t->upper);
-	gx_stmt_bind_int64(st, 4, exclude);
-	/* the rows are collected only to be offered to the cache */
-	struct gx_dup_term_rows rows;
-	rows.n = 0;
-	bool oom = false;
-	while ((rc = gx_stmt_step(st)) == GX_ROW) {
-		const char *other = gx_stmt_col_text(st, 1);
-		similar_hit(key, gx_stmt_col_int64(st, 0), other, exclude, cand, n, max);
-		if (cache && rows.n < GX_DUP_TERM_ROWS) {
-			rows.ids[rows.n] = gx_stmt_col_int64(st, 0);
-			rows.keys[rows.n] = other ? strdup(other) : NULL;
-			oom |= other && !rows.keys[rows.n];
-			rows.n++;
-		}
+	struct similar s = {.key = key, .exclude = exclude, .cand = cand, .n = n, .max = max};
+	if (gx_search_fts(c)) {
+		rc = similar_fts(ctx, c, t, &s);
+	} else {
+		struct gx_stmt *st;
+		rc = gx_conn_prepare(c, "SELECT c.id, c.name_key FROM search_terms t JOIN customers c ON c.tenant_id = t.tenant_id "
+					"AND c.id = t.record_id WHERE t.tenant_id = ? AND t.entity = 'customers' AND t.term >= ? "
+					"AND t.term < ? AND c.id <> ? AND c.deleted_at IS NULL LIMIT 200", &st); /* GX_DUP_TERM_ROWS */
+		if (rc)
+			return rc;
+		gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+		gx_stmt_bind_str(st, 2, t->term);
+		gx_stmt_bind_str(st, 3, t->upper);
+		gx_stmt_bind_int64(st, 4, exclude);
+		rc = similar_rows(st, &s);
 	}
-	rc = rc < 0 ? rc : 0;
-	gx_stmt_reset(st);
-	if (!cache || rc || oom || !cache->keep(cache->ud, t, &rows))
-		for (int i = 0; i < rows.n; i++)
-			free(rows.keys[i]);
+	if (!cache || rc || s.oom || !cache->keep(cache->ud, t, &s.rows))
+		for (int i = 0; i < s.rows.n; i++)
+			free(s.rows.keys[i]);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include "store/store.h"
 #include "text/searchkey.h"
 #include "entity/custom.h"
+#include "entity/search.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -295,6 +296,8 @@ struct where_ctx {
 	struct gx_sk_query plan;
 	bool use_plan;
 	bool no_search; /* the search is done apart (ranked_search): no term conditions */
+	bool fts;       /* SQLite: the index is search_fts; match[i] is cond i's MATCH */
+	const char *match[GX_SK_QUERY_MAX];
 };
 
 static int build_where(const struct gx_entity *e, const struct gx_list_query *q,
@@ -328,8 +331,9 @@ static int build_where(const struct gx_entity *e, const struct gx_list_query *q,
 		/* nothing: ranked_search picks the ids */
 	} else if (!rc && w->use_plan) {
 		for (int i = 0; !rc && i < w->plan.n; i++)
-			rc = gx_buf_adds(b, " AND id IN (SELECT record_id FROM search_terms WHERE tenant_id = ? "
-					    "AND entity = ? AND term >= ? AND term < ?)");
+			rc = gx_buf_adds(b, w->fts ? " AND id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)"
+						   : " AND id IN (SELECT record_id FROM search_terms WHERE tenant_id = ? "
+						     "AND entity = ? AND term >= ? AND term < ?)");
 	} else if (!rc && q->q && *q->q) {
 		int n = 0;
 		for (int i = 0; !rc && i < e->nfields; i++) {
@@ -379,6 +383,10 @@ static int bind_where(struct gx_ctx *ctx, const struct gx_entity *e, const struc
 		/* nothing */
 	} else if (w->use_plan) {
 		for (int i = 0; i < w->plan.n; i++) {
+			if (w->fts) {
+				gx_stmt_bind_str(st, k++, w->match[i]);
+				continue;
+			}
 			gx_stmt_bind_int64(st, k++, ctx->tenant_id);
 			gx_stmt_bind_str(st, k++, e->name);
 			gx_stmt_bind_str(st, k++, w->plan.cond[i].term);
@@ -553,15 +561,45 @@ static void cond_bind(struct gx_ctx *ctx, const struct gx_entity *e, struct gx_s
 	gx_stmt_bind_str(st, 4, cd->upper);
 }
 
-/* Rows of a condition, counted up to cap + 1. */
+/* FTS5 (SQLite): binds a condition's token range (the tokens of
+ * search_vocab from head || term to head || upper) at k, k + 1. */
+static int cond_bind_fts(struct gx_ctx *ctx, const struct gx_entity *e, struct gx_stmt *st, int k,
+			 const struct gx_sk_cond *cd)
+{
+	const char *lo = gx_search_token(ctx, e->name, cd->term), *hi = gx_search_token(ctx, e->name, cd->upper);
+	if (!lo || !hi)
+		return GX_ENOMEM;
+	gx_stmt_bind_str(st, k, lo);
+	gx_stmt_bind_str(st, k + 1, hi);
+	return 0;
+}
+
+/* Rows of a condition (a term of a record: on FTS5 the index's entries,
+ * read from search_vocab, which does not merge a prefix's postings as a
+ * prefix MATCH does), counted up to cap + 1. */
 static int cond_count(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, const struct gx_sk_cond *cd,
 		      int cap, int *out)
 {
 	struct gx_stmt *st;
-	int rc = gx_conn_prepare(c, "SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE tenant_id = ? AND entity = ? "
-				    "AND term >= ? AND term < ? LIMIT ?) x", &st);
+	bool fts = gx_search_fts(c);
+	int rc = gx_conn_prepare(c, fts ? "SELECT count(*) FROM (SELECT 1 FROM search_vocab WHERE term >= ? AND term < ? "
+					  "LIMIT ?) x"
+					: "SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE tenant_id = ? AND entity = ? "
+					  "AND term >= ? AND term < ? LIMIT ?) x", &st);
 	if (rc)
 		return rc;
+	if (fts) {
+		rc = cond_bind_fts(ctx, e, st, 1, cd);
+		gx_stmt_bind_int64(st, 3, cap + 1);
+		if (rc) {
+			gx_stmt_reset(st);
+			return rc;
+		}
+		rc = gx_stmt_step(st);
+		*out = rc == GX_ROW ? (int)gx_stmt_col_int64(st, 0) : 0;
+		gx_stmt_reset(st);
+		return rc < 0 ? rc : 0;
+	}
 	cond_bind(ctx, e, st, cd);
 	gx_stmt_bind_int64(st, 5, cap + 1);
 	rc = gx_stmt_step(st);
@@ -576,13 +614,29 @@ static int cond_read(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_enti
 		     size_t max, struct idset *out, bool *whole)
 {
 	struct gx_stmt *st;
-	int rc = gx_conn_prepare(c, "SELECT record_id FROM search_terms WHERE tenant_id = ? AND entity = ? "
-				    "AND term >= ? AND term < ? LIMIT ?", &st);
-	if (rc)
-		return rc;
-	cond_bind(ctx, e, st, cd);
-	gx_stmt_bind_int64(st, 5, (int64_t)max + 1);
+	int rc;
 	out->n = 0;
+	if (gx_search_fts(c)) {
+		/* the index's entries of the range in term order, as the term
+		 * table's rows were read: a prefix MATCH would set up and merge
+		 * every token of the prefix before its first row */
+		rc = gx_conn_prepare(c, "SELECT doc FROM search_vocab WHERE term >= ? AND term < ? LIMIT ?", &st);
+		if (rc)
+			return rc;
+		rc = cond_bind_fts(ctx, e, st, 1, cd);
+		gx_stmt_bind_int64(st, 3, (int64_t)max + 1);
+		if (rc) {
+			gx_stmt_reset(st);
+			return rc;
+		}
+	} else {
+		rc = gx_conn_prepare(c, "SELECT record_id FROM search_terms WHERE tenant_id = ? AND entity = ? "
+					"AND term >= ? AND term < ? LIMIT ?", &st);
+		if (rc)
+			return rc;
+		cond_bind(ctx, e, st, cd);
+		gx_stmt_bind_int64(st, 5, (int64_t)max + 1);
+	}
 	while (!rc && (rc = gx_stmt_step(st)) == GX_ROW)
 		rc = idset_add(out, gx_stmt_col_int64(st, 0));
 	gx_stmt_reset(st);
@@ -600,22 +654,40 @@ static int cond_terms(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_ent
 		      const char **terms, int *n)
 {
 	*n = 0;
+	bool fts = gx_search_fts(c);
 	if (!cd->prefix) {
-		terms[(*n)++] = cd->term;
+		/* FTS5: the merge reads the token (head || term) */
+		terms[*n] = fts ? gx_search_token(ctx, e->name, cd->term) : cd->term;
+		if (!terms[(*n)++])
+			return GX_ENOMEM;
 		return 0;
 	}
 	const char *after = NULL;
 	while (*n < GX_SEARCH_TERMS) {
 		struct gx_stmt *st;
-		int rc = gx_conn_prepare(c, after ? "SELECT term FROM search_terms WHERE tenant_id = ? AND entity = ? AND term > ? "
-						    "AND term < ? ORDER BY term LIMIT 1"
-						  : "SELECT term FROM search_terms WHERE tenant_id = ? AND entity = ? AND term >= ? "
-						    "AND term < ? ORDER BY term LIMIT 1", &st);
+		int rc = gx_conn_prepare(c, fts ? (after ? "SELECT term FROM search_vocab WHERE term > ? AND term < ? "
+							   "ORDER BY term LIMIT 1"
+							 : "SELECT term FROM search_vocab WHERE term >= ? AND term < ? "
+							   "ORDER BY term LIMIT 1")
+					     : after ? "SELECT term FROM search_terms WHERE tenant_id = ? AND entity = ? AND term > ? "
+						       "AND term < ? ORDER BY term LIMIT 1"
+						     : "SELECT term FROM search_terms WHERE tenant_id = ? AND entity = ? AND term >= ? "
+						       "AND term < ? ORDER BY term LIMIT 1", &st);
 		if (rc)
 			return rc;
-		cond_bind(ctx, e, st, cd);
-		if (after)
-			gx_stmt_bind_str(st, 3, after);
+		if (fts) {
+			rc = cond_bind_fts(ctx, e, st, 1, cd);
+			if (!rc && after)
+				gx_stmt_bind_str(st, 1, after);
+			if (rc) {
+				gx_stmt_reset(st);
+				return rc;
+			}
+		} else {
+			cond_bind(ctx, e, st, cd);
+			if (after)
+				gx_stmt_bind_str(st, 3, after);
+		}
 		rc = gx_stmt_step(st);
 		char *t = rc == GX_ROW ? gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, 0)) : NULL;
 		gx_stmt_reset(st);
@@ -645,8 +717,11 @@ static int merge_round(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 {
 	out->n = 0;
 	struct gx_stmt *st;
-	int rc = gx_conn_prepare(c, "SELECT record_id FROM search_terms WHERE tenant_id = ? AND entity = ? AND term = ? "
-				    "AND record_id < ? ORDER BY record_id DESC LIMIT ?", &st);
+	bool fts = gx_search_fts(c);
+	int rc = gx_conn_prepare(c, fts ? "SELECT rowid FROM search_fts WHERE search_fts MATCH ? AND rowid < ? "
+					  "ORDER BY rowid DESC LIMIT ?"
+					: "SELECT record_id FROM search_terms WHERE tenant_id = ? AND entity = ? AND term = ? "
+					  "AND record_id < ? ORDER BY record_id DESC LIMIT ?", &st);
 	if (rc)
 		return rc;
 	int64_t mark = 0;
@@ -657,11 +732,21 @@ static int merge_round(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 		out_now[i] = false;
 		if (!m->below[i])
 			continue;
-		gx_stmt_bind_int64(st, 1, ctx->tenant_id);
-		gx_stmt_bind_str(st, 2, e->name);
-		gx_stmt_bind_str(st, 3, m->term[i]);
-		gx_stmt_bind_int64(st, 4, m->below[i]);
-		gx_stmt_bind_int64(st, 5, GX_SEARCH_STEP);
+		if (fts) {
+			/* m->term[i] is a token of the index (cond_terms) */
+			const char *match = gx_search_match(ctx, m->term[i], false);
+			if (!match)
+				return GX_ENOMEM;
+			gx_stmt_bind_str(st, 1, match);
+			gx_stmt_bind_int64(st, 2, m->below[i]);
+			gx_stmt_bind_int64(st, 3, GX_SEARCH_STEP);
+		} else {
+			gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+			gx_stmt_bind_str(st, 2, e->name);
+			gx_stmt_bind_str(st, 3, m->term[i]);
+			gx_stmt_bind_int64(st, 4, m->below[i]);
+			gx_stmt_bind_int64(st, 5, GX_SEARCH_STEP);
+		}
 		int got = 0;
 		while (!rc && (rc = gx_stmt_step(st)) == GX_ROW) {
 			last[i] = gx_stmt_col_int64(st, 0);
@@ -696,6 +781,35 @@ static int cond_filter(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 		       const int64_t *ids, size_t n, struct idset *out)
 {
 	out->n = 0;
+	if (gx_search_fts(c)) {
+		/* the candidates' documents, their tokens tested here (a prefix
+		 * MATCH would merge the whole prefix first), read from FTS5's
+		 * content table (its shadow table search_fts_content: id, c0):
+		 * one statement for the batch, no virtual-table call per id */
+		const char *lo = gx_search_token(ctx, e->name, cd->term), *hi = gx_search_token(ctx, e->name, cd->upper);
+		if (!lo || !hi)
+			return GX_ENOMEM;
+		char sql[600];
+		int len = snprintf(sql, sizeof sql, "SELECT id, c0 FROM search_fts_content WHERE id IN (?");
+		for (int i = 1; i < GX_SEARCH_STEP && len + 8 < (int)sizeof sql; i++)
+			len += snprintf(sql + len, sizeof sql - (size_t)len, ", ?");
+		snprintf(sql + len, sizeof sql - (size_t)len, ")");
+		struct gx_stmt *st;
+		int rc = gx_conn_prepare(c, sql, &st);
+		if (rc)
+			return rc;
+		for (size_t i = 0; i < GX_SEARCH_STEP; i++)
+			gx_stmt_bind_int64(st, (int)i + 1, i < n ? ids[i] : -1);
+		while (!rc && (rc = gx_stmt_step(st)) == GX_ROW) {
+			const char *doc = gx_stmt_col_text(st, 1);
+			rc = doc && gx_search_doc_has(doc, strlen(doc), lo, hi) ? idset_add(out, gx_stmt_col_int64(st, 0)) : 0;
+		}
+		gx_stmt_reset(st);
+		if (rc < 0)
+			return rc;
+		idset_sort(out);
+		return 0;
+	}
 	char sql[1024];
 	/* exact: the primary key's (term, record_id) points; a prefix: per id,
 	 * the term range within the record index, which holds the terms after
@@ -792,14 +906,27 @@ static int add_exact_matches(struct gx_ctx *ctx, struct gx_conn *c, const struct
 	if (gx_text_fold(q->q, folded, sizeof folded, NULL) || !*folded || strlen(folded) > GX_SK_TERM_MAX)
 		return 0;
 	struct gx_stmt *st;
-	int rc = gx_conn_prepare(c, "SELECT record_id FROM search_terms WHERE tenant_id = ? AND entity = ? "
-				    "AND term = ? LIMIT ?", &st);
-	if (rc)
-		return rc;
-	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
-	gx_stmt_bind_str(st, 2, e->name);
-	gx_stmt_bind_str(st, 3, folded);
-	gx_stmt_bind_int64(st, 4, GX_RANK_EXACT);
+	int rc;
+	if (gx_search_fts(c)) {
+		const char *tok = gx_search_token(ctx, e->name, folded);
+		const char *match = tok ? gx_search_match(ctx, tok, false) : NULL;
+		if (!match)
+			return GX_ENOMEM;
+		rc = gx_conn_prepare(c, "SELECT rowid FROM search_fts WHERE search_fts MATCH ? LIMIT ?", &st);
+		if (rc)
+			return rc;
+		gx_stmt_bind_str(st, 1, match);
+		gx_stmt_bind_int64(st, 2, GX_RANK_EXACT);
+	} else {
+		rc = gx_conn_prepare(c, "SELECT record_id FROM search_terms WHERE tenant_id = ? AND entity = ? "
+					"AND term = ? LIMIT ?", &st);
+		if (rc)
+			return rc;
+		gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+		gx_stmt_bind_str(st, 2, e->name);
+		gx_stmt_bind_str(st, 3, folded);
+		gx_stmt_bind_int64(st, 4, GX_RANK_EXACT);
+	}
 	int64_t ids[GX_RANK_EXACT];
 	int n = 0;
 	while (n < GX_RANK_EXACT && (rc = gx_stmt_step(st)) == GX_ROW)
@@ -969,6 +1096,13 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 		if (rc)
 			return rc;
 		w.use_plan = w.plan.n > 0;
+		w.fts = strcmp(gx_store_backend(ctx->store), "sqlite") == 0;
+		for (int i = 0; w.fts && i < w.plan.n; i++) {
+			const char *tok = gx_search_token(ctx, e->name, w.plan.cond[i].term);
+			w.match[i] = tok ? gx_search_match(ctx, tok, w.plan.cond[i].prefix) : NULL;
+			if (!w.match[i])
+				return GX_ENOMEM;
+		}
 	}
 	/* A search without an explicit sort answers the best matches first:
 	 * up to GX_RANK_WINDOW candidates ranked by the entity, no cursor. */

@@ -1,14 +1,17 @@
-/* search.c — the search-term index of records (table search_terms): the
- * terms text/searchkey.c derives from a record's texts, replaced on every
- * write in the write's own transaction; and the bulk form (search.h) that
- * collects the terms of many records and writes them sorted. */
+/* search.c — the search index of records: the terms text/searchkey.c
+ * derives from a record's texts, replaced on every write in the write's own
+ * transaction; on SQLite one FTS5 document per record (search_fts), on
+ * PostgreSQL one row per term (search_terms); and the bulk form (search.h)
+ * that collects the terms of many records and writes them at a flush. */
 #include "entity/search.h"
 
+#include "core/arena.h"
 #include "core/err.h"
 #include "entity/entity.h"
 #include "store/store.h"
 #include "text/searchkey.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +58,7 @@ static struct bulk *bulk_of(struct gx_conn *c)
 	return tl_bulk && tl_bulk->c == c ? tl_bulk : NULL;
 }
 
-int gx_search_bulk_begin(struct gx_conn *c)
+static int pg_bulk_begin(struct gx_conn *c)
 {
 	if (tl_bulk)
 		return GX_EBUSY;
@@ -113,13 +116,13 @@ static int slots_rebuild(struct bulk *b, size_t nslots)
 	return 0;
 }
 
-size_t gx_search_bulk_pending(struct gx_conn *c)
+static size_t pg_bulk_pending(struct gx_conn *c)
 {
 	struct bulk *b = bulk_of(c);
 	return b ? b->n : 0;
 }
 
-void gx_search_bulk_truncate(struct gx_conn *c, size_t mark)
+static void pg_bulk_truncate(struct gx_conn *c, size_t mark)
 {
 	struct bulk *b = bulk_of(c);
 	if (!b || mark >= b->n)
@@ -264,7 +267,7 @@ static const char *insert_sql(int rows)
 	return sql;
 }
 
-int gx_search_bulk_flush(struct gx_conn *c)
+static int pg_bulk_flush(struct gx_conn *c)
 {
 	struct bulk *b = bulk_of(c);
 	if (!b || !b->n)
@@ -309,12 +312,12 @@ int gx_search_bulk_flush(struct gx_conn *c)
 	return rc;
 }
 
-int gx_search_bulk_end(struct gx_conn *c, bool write)
+static int pg_bulk_end(struct gx_conn *c, bool write)
 {
 	struct bulk *b = bulk_of(c);
 	if (!b)
 		return 0;
-	int rc = write ? gx_search_bulk_flush(c) : 0;
+	int rc = write ? pg_bulk_flush(c) : 0;
 	free(b->ents);
 	free(b->bytes);
 	free(b->recs);
@@ -452,7 +455,7 @@ static const char delete_term_sql[] =
 static const char insert_term_sql[] =
 	"INSERT INTO search_terms (tenant_id, entity, term, record_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
-int gx_search_remove(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id)
+static int pg_remove(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id)
 {
 	struct bulk *b = bulk_of(c);
 	if (b) {
@@ -474,7 +477,7 @@ int gx_search_remove(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, 
 	return rc;
 }
 
-int gx_search_reindex(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id,
+static int pg_reindex(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id,
 		      const struct gx_search_text *texts, int n)
 {
 	struct termset now = {0}, was = {0};
@@ -513,4 +516,365 @@ int gx_search_reindex(struct gx_ctx *ctx, struct gx_conn *c, const char *entity,
 	set_free(&now);
 	set_free(&was);
 	return rc;
+}
+
+/* ---- SQLite: one FTS5 document per record ------------------------------------------------------
+ *
+ * Migration 0011: the table search_fts holds a record's terms as one
+ * document, rowid = the record id, text = its tokens "<tenant>.c.<term>",
+ * sorted, separated by TERMS_SEP. The table's tokenizer is FTS5's "ascii"
+ * with every printable ASCII character a token character, so only a
+ * control character separates, and no term holds one (text/searchkey.c
+ * folds them to spaces): a term with a space, a quote or a dot is one
+ * token. FTS5 keeps a transaction's tokens in memory and writes them as
+ * one sorted segment, so a write is one row of the content table and no
+ * random B-tree insert per term. The stored document is the record's old
+ * terms: a write compares the new document with it and writes nothing when
+ * they are equal. */
+
+#define FTS_HEAD_MAX 32
+#define TERMS_SEP '\x1f'
+
+bool gx_search_fts(const struct gx_conn *c)
+{
+	return strcmp(gx_conn_backend(c), "sqlite") == 0;
+}
+
+/* "<tenant>.c.": customers are the one entity indexed (the rowid is their
+ * id; a second entity needs its own rowid space). */
+static int fts_head(int64_t tenant_id, const char *entity, char *out, size_t *len)
+{
+	if (strcmp(entity, "customers"))
+		return GX_EINVAL;
+	int n = snprintf(out, FTS_HEAD_MAX, "%lld.c.", (long long)tenant_id);
+	if (n < 0 || n >= FTS_HEAD_MAX)
+		return GX_ETOOBIG;
+	*len = (size_t)n;
+	return 0;
+}
+
+char *gx_search_token(struct gx_ctx *ctx, const char *entity, const char *term)
+{
+	char head[FTS_HEAD_MAX];
+	size_t n;
+	if (fts_head(ctx->tenant_id, entity, head, &n))
+		return NULL;
+	return gx_arena_printf(ctx->arena, "%s%s", head, term);
+}
+
+char *gx_search_match(struct gx_ctx *ctx, const char *token, bool prefix)
+{
+	size_t n = strlen(token), quotes = 0;
+	for (size_t i = 0; i < n; i++)
+		quotes += token[i] == '"';
+	char *out = gx_arena_alloc(ctx->arena, n + quotes + 5);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	out[o++] = '"';
+	for (size_t i = 0; i < n; i++) {
+		if (token[i] == '"')
+			out[o++] = '"'; /* FTS5 strings double their quotes */
+		out[o++] = token[i];
+	}
+	out[o++] = '"';
+	if (prefix) {
+		out[o++] = ' ';
+		out[o++] = '*';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+bool gx_search_doc_has(const char *doc, size_t len, const char *lo, const char *hi)
+{
+	const char *end = doc + len, *p = doc;
+	size_t nlo = strlen(lo), nhi = strlen(hi);
+	while (p < end) {
+		const char *q = memchr(p, TERMS_SEP, (size_t)(end - p));
+		if (!q)
+			q = end;
+		size_t n = (size_t)(q - p);
+		/* token >= lo AND token < hi, as the SQL compared */
+		if (tref_cmp(p, n, lo, nlo) >= 0 && tref_cmp(p, n, hi, nhi) < 0)
+			return true;
+		p = q + 1;
+	}
+	return false;
+}
+
+/* A record's document: head || term for each term, separated; empty when
+ * there are no terms. t is sorted. */
+static int fts_doc(const char *head, size_t nhead, const struct termset *t, char **out, size_t *len)
+{
+	*out = NULL;
+	*len = 0;
+	if (!t->n)
+		return 0;
+	size_t cap = t->n * (nhead + 1) + t->nbytes + 1;
+	char *d = malloc(cap);
+	if (!d)
+		return GX_ENOMEM;
+	size_t o = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		if (i)
+			d[o++] = TERMS_SEP;
+		memcpy(d + o, head, nhead);
+		o += nhead;
+		memcpy(d + o, t->bytes + t->v[i].off, t->v[i].len);
+		o += t->v[i].len;
+	}
+	d[o] = '\0';
+	*out = d;
+	*len = o;
+	return 0;
+}
+
+/* Deletes the document of id (when had_row) and inserts doc (when len). */
+static int fts_write(struct gx_conn *c, int64_t id, bool had_row, const char *doc, size_t len)
+{
+	struct gx_stmt *st;
+	int rc = 0;
+	if (had_row) {
+		rc = gx_conn_prepare(c, "DELETE FROM search_fts WHERE rowid = ?", &st);
+		if (rc)
+			return rc;
+		gx_stmt_bind_int64(st, 1, id);
+		rc = gx_stmt_step(st);
+		gx_stmt_reset(st);
+		if (rc < 0)
+			return rc;
+	}
+	if (len) {
+		rc = gx_conn_prepare(c, "INSERT INTO search_fts (rowid, terms) VALUES (?, ?)", &st);
+		if (rc)
+			return rc;
+		gx_stmt_bind_int64(st, 1, id);
+		gx_stmt_bind_text(st, 2, doc, len);
+		rc = gx_stmt_step(st);
+		gx_stmt_reset(st);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* The bulk on SQLite: the documents to write, in the order the records were
+ * written; the last of a record wins at the flush, which writes them in
+ * rowid order (FTS5 writes its memory to disk whenever a rowid goes down).
+ * A rec of kind FTS_NONE stands for "the table holds the right document"
+ * (an unchanged record, or one removed at once) and overrides an earlier
+ * pending one; dropping the recs of a rolled-back row (truncate) makes the
+ * earlier rec of its records the last again. */
+enum { FTS_NONE, FTS_PUT };
+
+struct fts_rec {
+	int64_t id;
+	size_t mark;     /* gx_search_bulk_pending before the rec: unique, increasing */
+	size_t off, len; /* the document in fts_bulk.bytes */
+	uint32_t nterms;
+	uint8_t kind, had_row;
+};
+
+struct fts_bulk {
+	struct gx_conn *c;
+	struct fts_rec *recs;
+	size_t n, cap;
+	char *bytes;
+	size_t nbytes, capbytes;
+	size_t nterms;
+};
+
+static _Thread_local struct fts_bulk *tl_fts;
+
+static struct fts_bulk *fts_bulk_of(struct gx_conn *c)
+{
+	return tl_fts && tl_fts->c == c ? tl_fts : NULL;
+}
+
+static size_t fts_pending(const struct fts_bulk *b)
+{
+	return b->nterms + b->n;
+}
+
+static int fts_bulk_add(struct fts_bulk *b, int64_t id, int kind, bool had_row, const char *doc, size_t len,
+			size_t nterms)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 1024;
+		struct fts_rec *r = realloc(b->recs, cap * sizeof *r);
+		if (!r)
+			return GX_ENOMEM;
+		b->recs = r;
+		b->cap = cap;
+	}
+	if (b->nbytes + len > b->capbytes) {
+		size_t cap = b->capbytes ? b->capbytes * 2 : 65536;
+		while (cap < b->nbytes + len)
+			cap *= 2;
+		char *nb = realloc(b->bytes, cap);
+		if (!nb)
+			return GX_ENOMEM;
+		b->bytes = nb;
+		b->capbytes = cap;
+	}
+	if (len)
+		memcpy(b->bytes + b->nbytes, doc, len);
+	b->recs[b->n] = (struct fts_rec){.id = id, .mark = fts_pending(b), .off = b->nbytes, .len = len,
+					 .nterms = (uint32_t)nterms, .kind = (uint8_t)kind, .had_row = had_row};
+	b->n++;
+	b->nbytes += len;
+	b->nterms += nterms;
+	return 0;
+}
+
+static int fts_rec_cmp(const void *pa, const void *pb)
+{
+	const struct fts_rec *a = pa, *b = pb;
+	if (a->id != b->id)
+		return a->id < b->id ? -1 : 1;
+	return a->mark < b->mark ? -1 : a->mark > b->mark;
+}
+
+static int fts_bulk_flush(struct fts_bulk *b)
+{
+	if (b->n)
+		qsort(b->recs, b->n, sizeof *b->recs, fts_rec_cmp);
+	int rc = 0;
+	for (size_t i = 0; !rc && i < b->n; i++) {
+		const struct fts_rec *r = &b->recs[i];
+		if (i + 1 < b->n && b->recs[i + 1].id == r->id)
+			continue; /* a later rec of the record wins */
+		if (r->kind == FTS_PUT)
+			rc = fts_write(b->c, r->id, r->had_row, b->bytes + r->off, r->len);
+	}
+	b->n = b->nbytes = b->nterms = 0;
+	return rc;
+}
+
+static int fts_remove(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id)
+{
+	char head[FTS_HEAD_MAX];
+	size_t nhead;
+	int rc = fts_head(ctx->tenant_id, entity, head, &nhead);
+	if (rc)
+		return rc;
+	struct fts_bulk *b = fts_bulk_of(c);
+	rc = fts_write(c, id, true, NULL, 0);
+	if (!rc && b)
+		rc = fts_bulk_add(b, id, FTS_NONE, false, NULL, 0, 0);
+	return rc;
+}
+
+static int fts_reindex(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id,
+		       const struct gx_search_text *texts, int n)
+{
+	char head[FTS_HEAD_MAX];
+	size_t nhead;
+	int rc = fts_head(ctx->tenant_id, entity, head, &nhead);
+	if (rc)
+		return rc;
+	struct termset now = {0};
+	for (int i = 0; !rc && i < n; i++)
+		if (texts[i].text && *texts[i].text)
+			rc = gx_searchkey_terms(texts[i].text, texts[i].flags, set_add, &now);
+	set_sort(&now);
+	char *doc = NULL;
+	size_t len = 0;
+	if (!rc)
+		rc = fts_doc(head, nhead, &now, &doc, &len);
+	/* the document the table holds (a pending one of the bulk is not in it) */
+	struct gx_stmt *st = NULL;
+	if (!rc)
+		rc = gx_conn_prepare(c, "SELECT terms FROM search_fts WHERE rowid = ?", &st);
+	bool had_row = false, same = false;
+	if (!rc) {
+		gx_stmt_bind_int64(st, 1, id);
+		rc = gx_stmt_step(st);
+		if (rc == GX_ROW) {
+			const char *was = gx_stmt_col_text(st, 0);
+			had_row = true;
+			same = was && strlen(was) == len && (!len || !memcmp(was, doc, len));
+		}
+		gx_stmt_reset(st);
+		rc = rc < 0 ? rc : 0;
+	}
+	struct fts_bulk *b = fts_bulk_of(c);
+	if (!rc && b)
+		rc = fts_bulk_add(b, id, same || (!had_row && !len) ? FTS_NONE : FTS_PUT, had_row, doc, same ? 0 : len,
+				  same ? 0 : now.n);
+	else if (!rc && !same)
+		rc = fts_write(c, id, had_row, doc, len);
+	free(doc);
+	set_free(&now);
+	return rc;
+}
+
+/* ---- the public functions: FTS5 on SQLite, the term table on PostgreSQL ------------------------- */
+
+int gx_search_bulk_begin(struct gx_conn *c)
+{
+	if (!gx_search_fts(c))
+		return pg_bulk_begin(c);
+	if (tl_fts)
+		return GX_EBUSY;
+	struct fts_bulk *b = calloc(1, sizeof *b);
+	if (!b)
+		return GX_ENOMEM;
+	b->c = c;
+	tl_fts = b;
+	return 0;
+}
+
+int gx_search_bulk_flush(struct gx_conn *c)
+{
+	struct fts_bulk *b = fts_bulk_of(c);
+	return b ? fts_bulk_flush(b) : pg_bulk_flush(c);
+}
+
+int gx_search_bulk_end(struct gx_conn *c, bool write)
+{
+	struct fts_bulk *b = fts_bulk_of(c);
+	if (!b)
+		return pg_bulk_end(c, write);
+	int rc = write ? fts_bulk_flush(b) : 0;
+	free(b->recs);
+	free(b->bytes);
+	free(b);
+	tl_fts = NULL;
+	return rc;
+}
+
+size_t gx_search_bulk_pending(struct gx_conn *c)
+{
+	struct fts_bulk *b = fts_bulk_of(c);
+	return b ? fts_pending(b) : pg_bulk_pending(c);
+}
+
+void gx_search_bulk_truncate(struct gx_conn *c, size_t mark)
+{
+	struct fts_bulk *b = fts_bulk_of(c);
+	if (!b) {
+		pg_bulk_truncate(c, mark);
+		return;
+	}
+	while (b->n && b->recs[b->n - 1].mark >= mark) {
+		const struct fts_rec *r = &b->recs[--b->n];
+		b->nbytes = r->off;
+		b->nterms -= r->nterms;
+	}
+}
+
+int gx_search_clear(struct gx_conn *c)
+{
+	return gx_conn_exec(c, gx_search_fts(c) ? "DELETE FROM search_fts" : "DELETE FROM search_terms");
+}
+
+int gx_search_remove(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id)
+{
+	return gx_search_fts(c) ? fts_remove(ctx, c, entity, id) : pg_remove(ctx, c, entity, id);
+}
+
+int gx_search_reindex(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id,
+		      const struct gx_search_text *texts, int n)
+{
+	return gx_search_fts(c) ? fts_reindex(ctx, c, entity, id, texts, n) : pg_reindex(ctx, c, entity, id, texts, n);
 }

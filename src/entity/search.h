@@ -1,12 +1,15 @@
-/* search.h — bulk writing of search terms (search.c): during an import or
- * any other long write transaction the terms of many records are collected
- * in memory and written sorted, in multi-row INSERTs, instead of one
- * random-order INSERT per term. gx_search_reindex and gx_search_remove
- * (entity.h) keep their meaning: while a bulk is open on a connection they
- * add to it (and drop the pending terms of a record they replace).
+/* search.h — the search index's helpers (search.c). On SQLite the index is
+ * the FTS5 table search_fts (one document per record, migration 0011); on
+ * PostgreSQL the table search_terms (one row per term). The bulk: during an
+ * import or any other long write transaction the terms of many records are
+ * collected in memory and written at a flush (SQLite: the documents in
+ * rowid order; PostgreSQL: the terms sorted, in multi-row INSERTs).
+ * gx_search_reindex and gx_search_remove (entity.h) keep their meaning:
+ * while a bulk is open on a connection they add to it (and a record's
+ * later write replaces its pending one).
  *
  * The caller owns the rules that make this safe:
- * - nothing may read search_terms through the connection while terms are
+ * - nothing may read the index through the connection while terms are
  *   pending: call gx_search_bulk_flush first;
  * - a flush writes inside the caller's transaction; a savepoint rolled back
  *   after a flush takes those rows with it, so flush where no savepoint
@@ -21,7 +24,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "text/searchkey.h"
+
 struct gx_conn;
+struct gx_ctx;
+
+/* True when c's store keeps the index in FTS5 (SQLite). */
+bool gx_search_fts(const struct gx_conn *c);
+/* Empties the whole index (every tenant) in c's transaction. GX_EDB. */
+int gx_search_clear(struct gx_conn *c);
+/* FTS5: the token of term in the index of entity for ctx's tenant
+ * ("<tenant>.c.<term>"), in ctx's arena; NULL when out of memory or the
+ * entity is not indexed. */
+char *gx_search_token(struct gx_ctx *ctx, const char *entity, const char *term);
+/* FTS5: the MATCH expression of one token, exact or as a prefix, quoted
+ * (a '"' in it doubled), in ctx's arena; NULL when out of memory. */
+char *gx_search_match(struct gx_ctx *ctx, const char *token, bool prefix);
+/* FTS5: whether a stored document (search_fts.terms, len bytes) holds a
+ * token within [lo, hi) (gx_search_token of a condition's term and upper). */
+bool gx_search_doc_has(const char *doc, size_t len, const char *lo, const char *hi);
 
 /* Opens a bulk on c for this thread. GX_EBUSY when one is already open on
  * this thread, GX_ENOMEM. */
@@ -32,8 +53,9 @@ int gx_search_bulk_flush(struct gx_conn *c);
 /* Closes the bulk on c: writes what is pending when write is true, else
  * drops it. Returns the flush's error (the bulk is closed either way). */
 int gx_search_bulk_end(struct gx_conn *c, bool write);
-/* The number of pending terms (0 when no bulk is open): a mark for
- * gx_search_bulk_truncate, and the size to flush at. */
+/* The number of pending terms (0 when no bulk is open; on SQLite plus the
+ * number of pending records): a mark for gx_search_bulk_truncate, and the
+ * size to flush at. */
 size_t gx_search_bulk_pending(struct gx_conn *c);
 /* Drops the terms added after mark (a row rolled back to its savepoint). */
 void gx_search_bulk_truncate(struct gx_conn *c, size_t mark);

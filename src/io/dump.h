@@ -33,4 +33,11 @@ int gx_dump_export(struct gx_store *s, const char *dir, gx_dump_progress_fn prog
 int gx_dump_import(struct gx_store *s, const char *dir, gx_dump_progress_fn progress, void *ud, int *tables,
 		   uint64_t *rows, char *msg, size_t msgcap);
 
+/* Rebuilds every customer's search index and hidden keys through c (of s),
+ * in c's open transaction: after a load of rows as they are (import --all,
+ * copy-data), since the index is not carried (it differs per backend).
+ * GX_EDB, GX_ENOMEM. */
+struct gx_conn;
+int gx_dump_reindex(struct gx_store *s, struct gx_conn *c);
+
 #endif

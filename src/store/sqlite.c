@@ -740,8 +740,10 @@ static int sq_check(struct gx_store *s, char *msg, size_t cap)
 static int sq_schema(struct gx_conn *c, struct json_t **out)
 {
 	return gx_store_schema_query(
-		c, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!' "
-		   "ORDER BY name",
+		/* ordinary tables: not the search index's FTS5 tables (virtual) nor
+		 * their shadow tables, which FTS5 writes itself */
+		c, "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' "
+		   "AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY name",
 		"SELECT name, pk FROM pragma_table_info(?) ORDER BY cid",
 		"SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?) ORDER BY 1", out);
 }

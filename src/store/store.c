@@ -81,6 +81,11 @@ const char *gx_store_backend(const struct gx_store *s)
 	return s->be->name;
 }
 
+const char *gx_conn_backend(const struct gx_conn *c)
+{
+	return c->store->be->name;
+}
+
 /* Takes a free connection of the primary's (replica 0) or the replica's
  * pool, opens one while the pool is below opts.readers, else waits. */
 static int pool_take(struct gx_store *s, int replica, struct gx_conn **out)

@@ -31,6 +31,8 @@ int gx_store_open(const char *url, const struct gx_store_opts *opts, struct gx_s
 void gx_store_close(struct gx_store *s);
 /* Backend name: "sqlite" or "postgres". */
 const char *gx_store_backend(const struct gx_store *s);
+/* The backend name of a connection's store. */
+const char *gx_conn_backend(const struct gx_conn *c);
 
 /* Borrows a connection for reading (may wait for a free one). With a
  * replica, the connection is on the replica when it answers and has replayed

@@ -38,9 +38,12 @@ function quoted(file, sql) {
 }
 
 /** Every table of a SQLite file (but schema_migrations), each row quoted
- * (type-exact: 1 and '1' differ) and the rows sorted by every column. */
+ * (type-exact: 1 and '1' differ) and the rows sorted by every column. The
+ * search index (FTS5's tables, migration 0011) is not copied but rebuilt
+ * on the target: it is compared as the documents of the live customers. */
 async function tables(file) {
-  const names = (await sqlite(file, "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'schema_migrations' ORDER BY name"))
+  const names = (await sqlite(file, "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'schema_migrations' "
+    + "AND name NOT LIKE 'search!_fts%' ESCAPE '!' AND name <> 'search_vocab' ORDER BY name"))
     .trim().split('\n').filter(Boolean);
   const out = {};
   for (const t of names) {
@@ -48,6 +51,8 @@ async function tables(file) {
     const order = Array.from({ length: Number(ncols) }, (_, i) => i + 1).join(', ');
     out[t] = await quoted(file, `SELECT * FROM "${t}" ORDER BY ${order}`);
   }
+  out.search_index = await quoted(file, 'SELECT rowid, terms FROM search_fts WHERE rowid IN '
+    + '(SELECT id FROM customers WHERE deleted_at IS NULL) ORDER BY 1');
   return out;
 }
 

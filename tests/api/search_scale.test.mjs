@@ -7,7 +7,7 @@
 // newest 60 visible matches, newest first (all rank the same here).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Guanxi, sqlite } from './harness.mjs';
+import { Guanxi, sqlite, ON_PG } from './harness.mjs';
 
 const gx = new Guanxi({ users: [{ name: 'rep', role: 'sales' }] });
 const N = 3000, BASE = 7000000, WINDOW = 60;
@@ -36,6 +36,17 @@ before(async () => {
     SELECT ${tid}, ${BASE} + i, 'SC' || i, 'Scale ' || i, CASE WHEN i % 3 = 1 THEN 'customer' ELSE 'lead' END,
       CASE WHEN i % 2 = 1 THEN 1 ELSE 0 END, CASE WHEN i % 50 = 0 THEN '2026-01-01T00:00:00.000Z' ELSE NULL END,
       '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z' FROM s`);
+  if (!ON_PG) {
+    // SQLite (migration 0011): one FTS5 document per record, its tokens
+    // '<tenant>.c.<term>' separated by U+001F
+    const tok = (cond, term) => `CASE WHEN ${cond} THEN char(31) || '${tid}.c.' || ${term} ELSE '' END`;
+    await sqlite(gx.db, `${seq} INSERT INTO search_fts (rowid, terms) SELECT ${BASE} + i, '${tid}.c.qa' || (i % 100)
+      || ${tok('1 = 1', "'qe'")} || ${tok('i % 3 = 0', "'qb' || (i % 7)")} || ${tok('i % 2 = 0', "'qc'")}
+      || ${tok('i % 4 <> 0', "'qd' || (i % 5)")} || ${tok('i % 31 = 0 AND i > 1500', "'qf1'")}
+      || ${tok('NOT (i % 31 = 0 AND i > 1500) AND i > 2000', "'qf0'")}
+      || ${tok('NOT (i % 31 = 0 AND i > 1500) AND i <= 2000', "'qf2'")} FROM s`);
+    return;
+  }
   const rows = (cond, term) => `${seq} INSERT INTO search_terms (tenant_id, entity, term, record_id)
     SELECT ${tid}, 'customers', ${term}, ${BASE} + i FROM s WHERE ${cond}`;
   await sqlite(gx.db, rows('1 = 1', "'qa' || (i % 100)"));

@@ -6,6 +6,7 @@
 #include "store/store.h"
 
 #include <stdio.h>
+#include <string.h>
 
 struct gx_store *gx_test_open_db(const char *name)
 {
@@ -17,7 +18,23 @@ struct gx_store *gx_test_open_db(const char *name)
 	int applied;
 	ASSERT_EQ_INT(gx_migrate(s, path, &applied), 0);
 	ASSERT_TRUE(applied >= 1);
+	gx_test_search_view(s);
 	return s;
+}
+
+void gx_test_search_view(struct gx_store *s)
+{
+	if (strcmp(gx_store_backend(s), "sqlite"))
+		return;
+	struct gx_conn *c;
+	ASSERT_EQ_INT(gx_store_writer(s, &c), 0);
+	/* the index's own entries (the tokens "<tenant>.c.<term>" and their
+	 * documents), as the rows of PostgreSQL's table */
+	ASSERT_EQ_INT(gx_conn_exec(c, "CREATE VIEW IF NOT EXISTS search_terms AS SELECT "
+				      "CAST(substr(term, 1, instr(term, '.') - 1) AS INTEGER) AS tenant_id, "
+				      "'customers' AS entity, substr(term, instr(term, '.') + 3) AS term, doc AS record_id "
+				      "FROM search_vocab"), 0);
+	gx_store_release(c);
 }
 
 long long gx_test_count_on(struct gx_conn *c, const char *sql)

@@ -320,16 +320,21 @@ GX_TEST(dump_export_import_export_identical)
 
 /* ---- bulk search terms (entity/search.h) and the import's chunked writes ------------------------ */
 
-/* The terms of tenant a and tenant b differ in how many rows (either way). */
+/* Record ids are unique across tenants (the SQLite index's rowid is the
+ * record id): tenant b's records are a's + B_IDS. */
+#define B_IDS 1000
+
+/* The terms of tenant a and tenant b (ids less B_IDS) differ in how many
+ * rows (either way). */
 static int64_t terms_differ(struct gx_store *s, int64_t a, int64_t b)
 {
-	char sql[600];
+	char sql[800];
 	snprintf(sql, sizeof sql,
 		 "SELECT (SELECT count(*) FROM (SELECT entity, term, record_id FROM search_terms WHERE tenant_id = %lld "
-		 "EXCEPT SELECT entity, term, record_id FROM search_terms WHERE tenant_id = %lld) x) + "
-		 "(SELECT count(*) FROM (SELECT entity, term, record_id FROM search_terms WHERE tenant_id = %lld "
+		 "EXCEPT SELECT entity, term, record_id - %d FROM search_terms WHERE tenant_id = %lld) x) + "
+		 "(SELECT count(*) FROM (SELECT entity, term, record_id - %d FROM search_terms WHERE tenant_id = %lld "
 		 "EXCEPT SELECT entity, term, record_id FROM search_terms WHERE tenant_id = %lld) y)",
-		 (long long)a, (long long)b, (long long)b, (long long)a);
+		 (long long)a, B_IDS, (long long)b, B_IDS, (long long)b, (long long)a);
 	return gx_test_count(s, sql);
 }
 
@@ -359,30 +364,31 @@ GX_TEST(search_bulk_writes_what_single_inserts_write)
 	for (int i = 1; i <= 40; i++) {
 		snprintf(code, sizeof code, "KH-2024-%04d", i);
 		struct gx_search_text t[3] = {{names[i % 5], 0}, {code, GX_SK_CODE}, {"138 0013 8000", GX_SK_PHONE}};
-		ASSERT_EQ_INT(gx_search_reindex(&b, c, "customers", i, t, 3), 0);
+		ASSERT_EQ_INT(gx_search_reindex(&b, c, "customers", B_IDS + i, t, 3), 0);
 		if (i == 20)
 			ASSERT_EQ_INT(gx_search_bulk_flush(c), 0);
 	}
 	size_t mark = gx_search_bulk_pending(c);
 	ASSERT_TRUE(mark > 0);
 	struct gx_search_text bad[1] = {{"不该留下", 0}};
-	ASSERT_EQ_INT(gx_search_reindex(&b, c, "customers", 41, bad, 1), 0);
+	ASSERT_EQ_INT(gx_search_reindex(&b, c, "customers", B_IDS + 41, bad, 1), 0);
 	ASSERT_TRUE(gx_search_bulk_pending(c) > mark);
 	gx_search_bulk_truncate(c, mark); /* the row of record 41 rolled back */
-	ASSERT_EQ_INT(gx_search_reindex(&b, c, "customers", 7, t7, 1), 0);   /* was flushed: DELETE */
-	ASSERT_EQ_INT(gx_search_remove(&b, c, "customers", 9), 0);          /* was flushed */
-	ASSERT_EQ_INT(gx_search_reindex(&b, c, "customers", 33, t7, 1), 0);  /* pending: forgotten, */
+	ASSERT_EQ_INT(gx_search_reindex(&b, c, "customers", B_IDS + 7, t7, 1), 0);  /* was flushed: DELETE */
+	ASSERT_EQ_INT(gx_search_remove(&b, c, "customers", B_IDS + 9), 0);         /* was flushed */
+	ASSERT_EQ_INT(gx_search_reindex(&b, c, "customers", B_IDS + 33, t7, 1), 0); /* pending: forgotten, */
 	snprintf(code, sizeof code, "KH-2024-%04d", 33);                      /* then as before */
 	struct gx_search_text t33[3] = {{names[33 % 5], 0}, {code, GX_SK_CODE}, {"138 0013 8000", GX_SK_PHONE}};
-	ASSERT_EQ_INT(gx_search_reindex(&b, c, "customers", 33, t33, 3), 0);
+	ASSERT_EQ_INT(gx_search_reindex(&b, c, "customers", B_IDS + 33, t33, 3), 0);
 	ASSERT_EQ_INT(gx_search_bulk_end(c, true), 0);
 	ASSERT_EQ_INT(gx_search_bulk_pending(c), 0);
 	ASSERT_EQ_INT(gx_conn_commit(c), 0);
 	gx_store_release(c);
 	ASSERT_TRUE(gx_test_count(s, "SELECT count(*) FROM search_terms") > 400);
 	ASSERT_EQ_INT(terms_differ(s, a.tenant_id, b.tenant_id), 0);
-	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM search_terms WHERE record_id = 41"), 0);
-	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM search_terms WHERE record_id = 9"), 0);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM search_terms WHERE record_id = 1041"), 0);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM search_terms WHERE record_id IN (9, 1009)"), 0);
+	ASSERT_TRUE(gx_test_count(s, "SELECT count(*) FROM search_terms WHERE record_id = 1033") > 10);
 	gx_arena_free(&ar);
 	gx_store_close(s);
 	gx_text_shutdown();
