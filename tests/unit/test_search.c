@@ -43,18 +43,40 @@ static long long hits(struct gx_ctx *ctx, struct gx_conn *c, const char *term, b
 	return n;
 }
 
+/* One database with one tenant: its context and the writer connection. */
+struct fx {
+	struct gx_store *s;
+	struct gx_arena ar;
+	struct gx_ctx ctx;
+	struct gx_conn *c;
+};
+
+static void fx_open(struct fx *f, const char *file, const char *slug)
+{
+	f->s = gx_test_open_db(file);
+	gx_arena_init(&f->ar, 0);
+	int64_t tid;
+	ASSERT_EQ_INT(gx_tenant_create(f->s, slug, slug, NULL, NULL, NULL, &tid), 0);
+	f->ctx = (struct gx_ctx){.store = f->s, .arena = &f->ar, .tenant_id = tid};
+	ASSERT_EQ_INT(gx_store_writer(f->s, &f->c), 0);
+}
+
+static void fx_close(struct fx *f)
+{
+	gx_store_release(f->c);
+	gx_arena_free(&f->ar);
+	gx_store_close(f->s);
+	gx_text_shutdown();
+}
+
 /* A reindex writes the record's document only when its terms changed, with
  * or without a bulk; the index then holds exactly the new terms. */
 GX_TEST(search_reindex_writes_only_the_difference)
 {
-	struct gx_store *s = gx_test_open_db("diff.db");
-	struct gx_arena ar;
-	gx_arena_init(&ar, 0);
-	int64_t tid;
-	ASSERT_EQ_INT(gx_tenant_create(s, "diff", "Diff", NULL, NULL, NULL, &tid), 0);
-	struct gx_ctx a = {.store = s, .arena = &ar, .tenant_id = tid};
-	struct gx_conn *c;
-	gx_store_writer(s, &c);
+	struct fx f;
+	fx_open(&f, "diff.db", "diff");
+	struct gx_ctx a = f.ctx;
+	struct gx_conn *c = f.c;
 	/* the writes of documents, seen in FTS5's content table */
 	ASSERT_EQ_INT(gx_conn_exec(c, "CREATE TEMP TABLE st_log (op TEXT, rec INTEGER);"
 				      "CREATE TEMP TRIGGER st_ins AFTER INSERT ON search_fts_content BEGIN "
@@ -96,10 +118,7 @@ GX_TEST(search_reindex_writes_only_the_difference)
 				  "WHERE record_id = 1))"), 0);
 	gx_conn_rollback(c);
 	ASSERT_EQ_INT(gx_conn_exec(c, "DROP TRIGGER st_ins; DROP TRIGGER st_del; DROP TABLE st_log"), 0);
-	gx_store_release(c);
-	gx_arena_free(&ar);
-	gx_store_close(s);
-	gx_text_shutdown();
+	fx_close(&f);
 }
 
 /* The same term in two tenants: each tenant's query finds its own record
@@ -153,14 +172,10 @@ GX_TEST(search_index_keeps_tenants_apart)
  * U+001F) in a text is never part of a term. */
 GX_TEST(search_index_terms_with_quotes_and_separators)
 {
-	struct gx_store *s = gx_test_open_db("quotes.db");
-	struct gx_arena ar;
-	gx_arena_init(&ar, 0);
-	int64_t tid;
-	ASSERT_EQ_INT(gx_tenant_create(s, "q", "Q", NULL, NULL, NULL, &tid), 0);
-	struct gx_ctx a = {.store = s, .arena = &ar, .tenant_id = tid};
-	struct gx_conn *c;
-	gx_store_writer(s, &c);
+	struct fx f;
+	fx_open(&f, "quotes.db", "q");
+	struct gx_ctx a = f.ctx;
+	struct gx_conn *c = f.c;
 	ASSERT_EQ_INT(gx_conn_begin(c), 0);
 	struct gx_search_text t1[2] = {{"O\"Brien \"q\" (a:b) *x*", 0}, {"zhang.san@example.com", GX_SK_EMAIL}};
 	struct gx_search_text t2[1] = {{"sep\x1fhere NEAR(a b) AND OR", 0}};
@@ -213,10 +228,7 @@ GX_TEST(search_index_terms_with_quotes_and_separators)
 	/* FTS5's operators are plain terms here */
 	ASSERT_EQ_INT(hits(&a, c, "and", false, &sum), 1);
 	ASSERT_EQ_INT(hits(&a, c, "or", false, &sum), 1);
-	gx_store_release(c);
-	gx_arena_free(&ar);
-	gx_store_close(s);
-	gx_text_shutdown();
+	fx_close(&f);
 }
 
 /* Removal and restore, and writes rolled back to a savepoint (an import's
@@ -225,14 +237,10 @@ GX_TEST(search_index_terms_with_quotes_and_separators)
  * gx_search_bulk_truncate and the one before it of the same record wins. */
 GX_TEST(search_index_remove_restore_and_savepoints)
 {
-	struct gx_store *s = gx_test_open_db("sp.db");
-	struct gx_arena ar;
-	gx_arena_init(&ar, 0);
-	int64_t tid;
-	ASSERT_EQ_INT(gx_tenant_create(s, "sp", "SP", NULL, NULL, NULL, &tid), 0);
-	struct gx_ctx a = {.store = s, .arena = &ar, .tenant_id = tid};
-	struct gx_conn *c;
-	gx_store_writer(s, &c);
+	struct fx f;
+	fx_open(&f, "sp.db", "sp");
+	struct gx_ctx a = f.ctx;
+	struct gx_conn *c = f.c;
 	struct gx_search_text one[1] = {{"上海华联", 0}}, two[1] = {{"北京百货", 0}};
 	ASSERT_EQ_INT(gx_conn_begin(c), 0);
 	ASSERT_EQ_INT(gx_search_reindex(&a, c, "customers", 1, one, 1), 0);
@@ -268,10 +276,7 @@ GX_TEST(search_index_remove_restore_and_savepoints)
 	ASSERT_EQ_INT(sum, 1);
 	ASSERT_EQ_INT(gx_test_count_on(c, "SELECT count(*) FROM search_terms WHERE record_id = 4"), 0);
 	ASSERT_EQ_INT(gx_test_count_on(c, "SELECT count(*) FROM search_fts_content"), 2);
-	gx_store_release(c);
-	gx_arena_free(&ar);
-	gx_store_close(s);
-	gx_text_shutdown();
+	fx_close(&f);
 }
 
 struct termv {
