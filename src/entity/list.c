@@ -776,6 +776,14 @@ static int merge_round(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 	return 0;
 }
 
+/* Completes "... IN (?" of sql[0..len) to GX_SEARCH_STEP placeholders. */
+static void close_in_list(char *sql, size_t cap, int len)
+{
+	for (int i = 1; i < GX_SEARCH_STEP && len + 8 < (int)cap; i++)
+		len += snprintf(sql + len, cap - (size_t)len, ", ?");
+	snprintf(sql + len, cap - (size_t)len, ")");
+}
+
 /* Of ids (at most GX_SEARCH_STEP), those with a term of the broad condition cd. */
 static int cond_filter(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, const struct gx_sk_cond *cd,
 		       const int64_t *ids, size_t n, struct idset *out)
@@ -791,9 +799,7 @@ static int cond_filter(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 			return GX_ENOMEM;
 		char sql[600];
 		int len = snprintf(sql, sizeof sql, "SELECT id, c0 FROM search_fts_content WHERE id IN (?");
-		for (int i = 1; i < GX_SEARCH_STEP && len + 8 < (int)sizeof sql; i++)
-			len += snprintf(sql + len, sizeof sql - (size_t)len, ", ?");
-		snprintf(sql + len, sizeof sql - (size_t)len, ")");
+		close_in_list(sql, sizeof sql, len);
 		struct gx_stmt *st;
 		int rc = gx_conn_prepare(c, sql, &st);
 		if (rc)
@@ -818,9 +824,7 @@ static int cond_filter(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 	 * over all its ~100 terms nor over the whole term range */
 	int len = snprintf(sql, sizeof sql, "SELECT DISTINCT record_id FROM search_terms WHERE tenant_id = ? AND entity = ? AND %s "
 			   "AND record_id IN (?", cd->prefix ? "term >= ? AND term < ?" : "term = ?");
-	for (int i = 1; i < GX_SEARCH_STEP && len + 8 < (int)sizeof sql; i++)
-		len += snprintf(sql + len, sizeof sql - (size_t)len, ", ?");
-	snprintf(sql + len, sizeof sql - (size_t)len, ")");
+	close_in_list(sql, sizeof sql, len);
 	struct gx_stmt *st;
 	int rc = gx_conn_prepare(c, sql, &st);
 	if (rc)
