@@ -5,6 +5,7 @@
 
 #include "analytics/analytics.h"
 #include "analytics/calendar.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/time.h"
@@ -114,14 +115,9 @@ int gx_stats_touch(struct gx_stats_batch *b, int64_t customer_id)
 {
 	if (b->ndirty && b->dirty[b->ndirty - 1] == customer_id)
 		return 0;
-	if (b->ndirty == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		int64_t *d = realloc(b->dirty, cap * sizeof *d);
-		if (!d)
-			return GX_ENOMEM;
-		b->dirty = d;
-		b->cap = cap;
-	}
+	int rc = gx_grow(&b->dirty, &b->cap, b->ndirty + 1, sizeof *b->dirty, 64);
+	if (rc)
+		return rc;
 	b->dirty[b->ndirty++] = customer_id;
 	return 0;
 }
@@ -946,20 +942,15 @@ int gx_stats_add_deferred(struct gx_stats_batch *b, const struct gx_tx *t)
 	struct gx_stats_pending *p = pending_get(b);
 	if (!p)
 		return GX_ENOMEM;
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 4096;
-		struct prow *v = realloc(p->rows, cap * sizeof *v);
-		if (!v)
-			return GX_ENOMEM;
-		p->rows = v;
-		p->cap = cap;
-	}
+	int rc = gx_grow(&p->rows, &p->cap, p->n + 1, sizeof *p->rows, 4096);
+	if (rc)
+		return rc;
 	struct prow *r = &p->rows[p->n];
 	*r = (struct prow){.cid = t->customer_id, .id = t->id, .at_ms = t->at_ms, .amount = t->amount,
 			   .cost = t->has_cost ? t->cost : 0, .has_cost = t->has_cost,
 			   .quantity = t->has_quantity ? t->quantity : 0, .has_quantity = t->has_quantity,
 			   .day = gx_tz_day(b->tz, t->at_ms)};
-	int rc = intern(p, t->product, &r->product);
+	rc = intern(p, t->product, &r->product);
 	if (!rc && r->product)
 		rc = intern(p, t->category, &r->category);
 	if (!rc)

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 void gx_buf_init(struct gx_buf *b, size_t max)
@@ -107,6 +108,28 @@ int gx_buf_add_json_str(struct gx_buf *b, const char *s)
 		p++;
 	}
 	return rc ? rc : gx_buf_add(b, "\"", 1);
+}
+
+int gx_grow(void *pv, size_t *cap, size_t need, size_t elem, size_t first)
+{
+	if (need <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : first;
+	while (c < need) {
+		if (c > SIZE_MAX / 2)
+			return GX_ENOMEM;
+		c *= 2;
+	}
+	if (elem && c > SIZE_MAX / elem)
+		return GX_ENOMEM;
+	void *p; /* pv points to some T *: read and written by its bytes */
+	memcpy(&p, pv, sizeof p);
+	void *np = realloc(p, c * elem);
+	if (!np)
+		return GX_ENOMEM;
+	memcpy(pv, &np, sizeof np);
+	*cap = c;
+	return 0;
 }
 
 char *gx_buf_take(struct gx_buf *b)

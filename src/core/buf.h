@@ -22,6 +22,10 @@ int gx_buf_printf(struct gx_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal (quotes and escapes included). */
 int gx_buf_add_json_str(struct gx_buf *b, const char *s);
+/* Makes room for need elements of elem bytes in the array *pv (a pointer to
+ * the array's pointer) of capacity *cap, doubling from first: 0, or
+ * GX_ENOMEM with *pv and *cap unchanged. */
+int gx_grow(void *pv, size_t *cap, size_t need, size_t elem, size_t first);
 /* Hands the content to the caller (free() it) and resets the buffer. */
 char *gx_buf_take(struct gx_buf *b);
 

@@ -6,6 +6,7 @@
 #include "entity/search.h"
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "entity/entity.h"
 #include "store/store.h"
@@ -200,24 +201,13 @@ static int bulk_add(struct bulk *b, int64_t tenant_id, uint8_t entity, int64_t i
 {
 	if (len > GX_SK_TERM_MAX)
 		return GX_EINVAL;
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		struct term_ent *e = realloc(b->ents, cap * sizeof *e);
-		if (!e)
-			return GX_ENOMEM;
-		b->ents = e;
-		b->cap = cap;
-	}
-	if (b->nbytes + len > b->capbytes) {
-		size_t cap = b->capbytes ? b->capbytes * 2 : 65536;
-		if (cap > UINT32_MAX)
-			return GX_ETOOBIG;
-		char *nb = realloc(b->bytes, cap);
-		if (!nb)
-			return GX_ENOMEM;
-		b->bytes = nb;
-		b->capbytes = cap;
-	}
+	if (b->nbytes + len > UINT32_MAX)
+		return GX_ETOOBIG;
+	int rc = gx_grow(&b->ents, &b->cap, b->n + 1, sizeof *b->ents, 4096);
+	if (!rc)
+		rc = gx_grow(&b->bytes, &b->capbytes, b->nbytes + len, 1, 65536);
+	if (rc)
+		return rc;
 	memcpy(b->bytes + b->nbytes, term, len);
 	b->ents[b->n++] = (struct term_ent){.tenant_id = tenant_id, .record_id = id, .off = (uint32_t)b->nbytes,
 					    .len = (uint16_t)len, .entity = entity};
@@ -352,26 +342,13 @@ static int set_add(const char *term, size_t len, void *ud)
 	struct termset *t = ud;
 	if (len > UINT16_MAX)
 		return GX_ETOOBIG;
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		struct tref *v = realloc(t->v, cap * sizeof *v);
-		if (!v)
-			return GX_ENOMEM;
-		t->v = v;
-		t->cap = cap;
-	}
-	if (t->nbytes + len > t->capbytes) {
-		size_t cap = t->capbytes ? t->capbytes * 2 : 8192;
-		while (cap < t->nbytes + len)
-			cap *= 2;
-		if (cap > UINT32_MAX)
-			return GX_ETOOBIG;
-		char *b = realloc(t->bytes, cap);
-		if (!b)
-			return GX_ENOMEM;
-		t->bytes = b;
-		t->capbytes = cap;
-	}
+	if (t->nbytes + len > UINT32_MAX)
+		return GX_ETOOBIG;
+	int rc = gx_grow(&t->v, &t->cap, t->n + 1, sizeof *t->v, 256);
+	if (!rc)
+		rc = gx_grow(&t->bytes, &t->capbytes, t->nbytes + len, 1, 8192);
+	if (rc)
+		return rc;
 	memcpy(t->bytes + t->nbytes, term, len);
 	t->v[t->n++] = (struct tref){.off = (uint32_t)t->nbytes, .len = (uint16_t)len};
 	t->nbytes += len;
@@ -698,24 +675,11 @@ static size_t fts_pending(const struct fts_bulk *b)
 static int fts_bulk_add(struct fts_bulk *b, int64_t id, int kind, bool had_row, const char *doc, size_t len,
 			size_t nterms)
 {
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 1024;
-		struct fts_rec *r = realloc(b->recs, cap * sizeof *r);
-		if (!r)
-			return GX_ENOMEM;
-		b->recs = r;
-		b->cap = cap;
-	}
-	if (b->nbytes + len > b->capbytes) {
-		size_t cap = b->capbytes ? b->capbytes * 2 : 65536;
-		while (cap < b->nbytes + len)
-			cap *= 2;
-		char *nb = realloc(b->bytes, cap);
-		if (!nb)
-			return GX_ENOMEM;
-		b->bytes = nb;
-		b->capbytes = cap;
-	}
+	int rc = gx_grow(&b->recs, &b->cap, b->n + 1, sizeof *b->recs, 1024);
+	if (!rc)
+		rc = gx_grow(&b->bytes, &b->capbytes, b->nbytes + len, 1, 65536);
+	if (rc)
+		return rc;
 	if (len)
 		memcpy(b->bytes + b->nbytes, doc, len);
 	b->recs[b->n] = (struct fts_rec){.id = id, .mark = fts_pending(b), .off = b->nbytes, .len = len,

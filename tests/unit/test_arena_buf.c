@@ -1,8 +1,10 @@
 /* test_arena_buf.c — core/arena.c with a caller's first buffer
- * (gx_arena_init_buf, used for every HTTP request). */
+ * (gx_arena_init_buf, used for every HTTP request); gx_grow. */
 #include "gx_test.h"
 
 #include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -41,4 +43,28 @@ GX_TEST(arena_init_buf_serves_small_allocations_from_the_buffer)
 	ASSERT_TRUE(gx_arena_alloc(&a, 48) != NULL);
 	ASSERT_TRUE(gx_arena_alloc(&a, 48) == NULL);
 	gx_arena_free(&a);
+}
+
+/* gx_grow: room for need elements, doubling from first; contents kept;
+ * an impossible size leaves the array and its capacity as they were. */
+GX_TEST(grow_doubles_keeps_contents_and_refuses_overflow)
+{
+	int *v = NULL;
+	size_t cap = 0;
+	ASSERT_EQ_INT(gx_grow(&v, &cap, 1, sizeof *v, 4), 0);
+	ASSERT_EQ_INT(cap, 4);
+	for (int i = 0; i < 4; i++)
+		v[i] = i * 7;
+	int *before = v;
+	ASSERT_EQ_INT(gx_grow(&v, &cap, 4, sizeof *v, 4), 0); /* enough: nothing */
+	ASSERT_TRUE(v == before);
+	ASSERT_EQ_INT(gx_grow(&v, &cap, 9, sizeof *v, 4), 0);
+	ASSERT_EQ_INT(cap, 16);
+	for (int i = 0; i < 4; i++)
+		ASSERT_EQ_INT(v[i], i * 7);
+	int *kept = v;
+	ASSERT_EQ_INT(gx_grow(&v, &cap, SIZE_MAX / 2, sizeof *v, 4), GX_ENOMEM);
+	ASSERT_TRUE(v == kept);
+	ASSERT_EQ_INT(cap, 16);
+	free(v);
 }
