@@ -21,11 +21,12 @@ echo "bench: building build/release/libguanxi.a, guanxi and build/bench/bulk_ins
 make -s --no-print-directory MODE=release build/release/libguanxi.a build/release/guanxi || die "make"
 mkdir -p build/bench
 BIN=build/bench/bulk_insert
-if [ ! -x "$BIN" ] || [ bench/bulk_insert.c -nt "$BIN" ] || [ build/release/libguanxi.a -nt "$BIN" ]; then
+# linked with the allocator the release binary uses (jemalloc when installed)
+if [ ! -x "$BIN" ] || [ bench/bulk_insert.c -nt "$BIN" ] || [ bench/bulk_insert.sh -nt "$BIN" ] || [ build/release/libguanxi.a -nt "$BIN" ]; then
 	# shellcheck disable=SC2046
 	cc -std=c17 -D_GNU_SOURCE -O2 -g -Isrc $(pkg-config --cflags jansson sqlite3 icu-uc opencc) bench/bulk_insert.c \
 		build/release/libguanxi.a $(pkg-config --libs libmicrohttpd jansson sqlite3 libsodium icu-uc icu-i18n opencc libcurl xlsxwriter libical libpq) \
-		-lcsv -lm -lpthread -o "$BIN" || die "cannot compile bench/bulk_insert.c"
+		-lcsv -lm -lpthread $(pkg-config --libs jemalloc 2>/dev/null) -o "$BIN" || die "cannot compile bench/bulk_insert.c"
 fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gx-bench-bulk-XXXXXX")
 cleanup() { if [ "${GX_BENCH_KEEP:-}" = 1 ]; then echo "bench: kept $TMP"; else rm -rf "$TMP"; fi; }

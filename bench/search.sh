@@ -72,11 +72,12 @@ QS[zh2_rare]=$(q "SELECT name FROM customers WHERE $P AND length(name) = 2 AND s
 QS[zh3_rare]=$(q "SELECT name FROM customers WHERE $P AND length(name) = 3 AND (substr(name, 2, 1) IN ($RARE) OR substr(name, 3, 1) IN ($RARE)) LIMIT 40")
 QS[traditional]=$(q "SELECT name FROM customers WHERE $P AND substr(name, 1, 1) IN ($TRAD) AND id % 3 = 0 LIMIT 40")
 # full pinyin of a name: the longest all-letter term of a person customer
-# (the document's tokens are "<tenant>.c.<term>", separated by U+001F)
+# (the document's tokens are "<tag>c<term>", separated by U+001F; the tag
+# is digits, so the first "c" ends the head)
 QS[pinyin_full]=$(q "WITH RECURSIVE c AS (SELECT id FROM customers c WHERE $P AND length(c.name) IN (2, 3) AND c.id % 11 = 0 LIMIT 40),
   s(id, tok, rest) AS (SELECT c.id, NULL, f.terms || char(31) FROM c JOIN search_fts f ON f.rowid = c.id
     UNION ALL SELECT id, substr(rest, 1, instr(rest, char(31)) - 1), substr(rest, instr(rest, char(31)) + 1) FROM s WHERE rest <> ''),
-  t(id, term) AS (SELECT id, substr(tok, instr(tok, '.c.') + 3) FROM s WHERE tok IS NOT NULL)
+  t(id, term) AS (SELECT id, substr(tok, instr(tok, 'c') + 1) FROM s WHERE tok IS NOT NULL)
   SELECT (SELECT term FROM t WHERE t.id = c.id AND term NOT GLOB '*[^a-z]*' AND length(term) >= 6 ORDER BY length(term) DESC, term LIMIT 1) FROM c" | grep -v '^$' || true)
 QS[initials_zs]=zs
 QS[initials_zsf]=zsf

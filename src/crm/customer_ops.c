@@ -151,7 +151,7 @@ static int similar_rows(struct gx_stmt *st, struct similar *s)
  * GX_DUP_TERM_ROWS rows in all. */
 static int similar_fts(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_sk_cond *t, struct similar *s)
 {
-	const char *lo = gx_search_token(ctx, "customers", t->term), *hi = gx_search_token(ctx, "customers", t->upper);
+	const char *lo = gx_search_token(ctx, c, "customers", t->term), *hi = gx_search_token(ctx, c, "customers", t->upper);
 	if (!lo || !hi)
 		return GX_ENOMEM;
 	const char *tok = t->prefix ? NULL : lo, *after = NULL;

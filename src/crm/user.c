@@ -306,8 +306,11 @@ int gx_tenant_create(struct gx_store *s, const char *slug, const char *name, con
 	struct gx_conn *c;
 	gx_store_writer(s, &c);
 	struct gx_stmt *st;
+	/* the search tag: the next small number (migration 0012; the writer
+	 * is one at a time, and the unique index refuses a duplicate anyway) */
 	int rc = gx_conn_prepare(c, "INSERT INTO tenants (id, slug, name, time_zone, currency, locale, "
-				    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &st);
+				    "created_at, updated_at, search_tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+				    "(SELECT COALESCE(max(search_tag), 0) + 1 FROM tenants))", &st);
 	if (!rc) {
 		gx_stmt_bind_int64(st, 1, id);
 		gx_stmt_bind_str(st, 2, slug);

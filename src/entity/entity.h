@@ -57,6 +57,9 @@ struct gx_ctx {
 	/* during after_write on create: the validated input, virtual fields
 	 * included */
 	const json_t *values;
+	/* the tenant's search tag (entity/search.c), read once: valid while
+	 * search_tag_of equals tenant_id */
+	int64_t search_tag, search_tag_of;
 };
 
 /* Validation and conflict details, collected as a JSON array of

@@ -563,10 +563,10 @@ static void cond_bind(struct gx_ctx *ctx, const struct gx_entity *e, struct gx_s
 
 /* FTS5 (SQLite): binds a condition's token range (the tokens of
  * search_vocab from head || term to head || upper) at k, k + 1. */
-static int cond_bind_fts(struct gx_ctx *ctx, const struct gx_entity *e, struct gx_stmt *st, int k,
+static int cond_bind_fts(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e, struct gx_stmt *st, int k,
 			 const struct gx_sk_cond *cd)
 {
-	const char *lo = gx_search_token(ctx, e->name, cd->term), *hi = gx_search_token(ctx, e->name, cd->upper);
+	const char *lo = gx_search_token(ctx, c, e->name, cd->term), *hi = gx_search_token(ctx, c, e->name, cd->upper);
 	if (!lo || !hi)
 		return GX_ENOMEM;
 	gx_stmt_bind_str(st, k, lo);
@@ -589,7 +589,7 @@ static int cond_count(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_ent
 	if (rc)
 		return rc;
 	if (fts) {
-		rc = cond_bind_fts(ctx, e, st, 1, cd);
+		rc = cond_bind_fts(ctx, c, e, st, 1, cd);
 		gx_stmt_bind_int64(st, 3, cap + 1);
 		if (rc) {
 			gx_stmt_reset(st);
@@ -623,7 +623,7 @@ static int cond_read(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_enti
 		rc = gx_conn_prepare(c, "SELECT doc FROM search_vocab WHERE term >= ? AND term < ? LIMIT ?", &st);
 		if (rc)
 			return rc;
-		rc = cond_bind_fts(ctx, e, st, 1, cd);
+		rc = cond_bind_fts(ctx, c, e, st, 1, cd);
 		gx_stmt_bind_int64(st, 3, (int64_t)max + 1);
 		if (rc) {
 			gx_stmt_reset(st);
@@ -657,7 +657,7 @@ static int cond_terms(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_ent
 	bool fts = gx_search_fts(c);
 	if (!cd->prefix) {
 		/* FTS5: the merge reads the token (head || term) */
-		terms[*n] = fts ? gx_search_token(ctx, e->name, cd->term) : cd->term;
+		terms[*n] = fts ? gx_search_token(ctx, c, e->name, cd->term) : cd->term;
 		if (!terms[(*n)++])
 			return GX_ENOMEM;
 		return 0;
@@ -676,7 +676,7 @@ static int cond_terms(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_ent
 		if (rc)
 			return rc;
 		if (fts) {
-			rc = cond_bind_fts(ctx, e, st, 1, cd);
+			rc = cond_bind_fts(ctx, c, e, st, 1, cd);
 			if (!rc && after)
 				gx_stmt_bind_str(st, 1, after);
 			if (rc) {
@@ -794,7 +794,7 @@ static int cond_filter(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_en
 		 * MATCH would merge the whole prefix first), read from FTS5's
 		 * content table (its shadow table search_fts_content: id, c0):
 		 * one statement for the batch, no virtual-table call per id */
-		const char *lo = gx_search_token(ctx, e->name, cd->term), *hi = gx_search_token(ctx, e->name, cd->upper);
+		const char *lo = gx_search_token(ctx, c, e->name, cd->term), *hi = gx_search_token(ctx, c, e->name, cd->upper);
 		if (!lo || !hi)
 			return GX_ENOMEM;
 		char sql[600];
@@ -912,7 +912,7 @@ static int add_exact_matches(struct gx_ctx *ctx, struct gx_conn *c, const struct
 	struct gx_stmt *st;
 	int rc;
 	if (gx_search_fts(c)) {
-		const char *tok = gx_search_token(ctx, e->name, folded);
+		const char *tok = gx_search_token(ctx, c, e->name, folded);
 		const char *match = tok ? gx_search_match(ctx, tok, false) : NULL;
 		if (!match)
 			return GX_ENOMEM;
@@ -1101,12 +1101,6 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 			return rc;
 		w.use_plan = w.plan.n > 0;
 		w.fts = strcmp(gx_store_backend(ctx->store), "sqlite") == 0;
-		for (int i = 0; w.fts && i < w.plan.n; i++) {
-			const char *tok = gx_search_token(ctx, e->name, w.plan.cond[i].term);
-			w.match[i] = tok ? gx_search_match(ctx, tok, w.plan.cond[i].prefix) : NULL;
-			if (!w.match[i])
-				return GX_ENOMEM;
-		}
 	}
 	/* A search without an explicit sort answers the best matches first:
 	 * up to GX_RANK_WINDOW candidates ranked by the entity, no cursor. */
@@ -1177,6 +1171,14 @@ int gx_entity_list(struct gx_ctx *ctx, const struct gx_entity *e, const struct g
 	const char *last_sort = NULL;
 	if (!rc)
 		rc = gx_store_reader(ctx->store, &c);
+	/* the MATCH of each condition: its token holds the tenant's search
+	 * tag, read through the connection */
+	for (int i = 0; !rc && w.use_plan && w.fts && i < w.plan.n; i++) {
+		const char *tok = gx_search_token(ctx, c, e->name, w.plan.cond[i].term);
+		w.match[i] = tok ? gx_search_match(ctx, tok, w.plan.cond[i].prefix) : NULL;
+		if (!w.match[i])
+			rc = GX_ENOMEM;
+	}
 	/* newest first by id: the streaming search (ranked_search) */
 	bool streamed = ranked && by_id && q->sort_desc;
 	/* PostgreSQL and "id IN (the terms in a range)" (a sorted or paged

@@ -34,9 +34,10 @@ bool gx_search_fts(const struct gx_conn *c);
 /* Empties the whole index (every tenant) in c's transaction. GX_EDB. */
 int gx_search_clear(struct gx_conn *c);
 /* FTS5: the token of term in the index of entity for ctx's tenant
- * ("<tenant>.c.<term>"), in ctx's arena; NULL when out of memory or the
- * entity is not indexed. */
-char *gx_search_token(struct gx_ctx *ctx, const char *entity, const char *term);
+ * ("<tag>c<term>", the tenant's search tag read through c once per ctx),
+ * in ctx's arena; NULL when out of memory, the entity is not indexed or
+ * the tenant has no tag. */
+char *gx_search_token(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, const char *term);
 /* FTS5: the MATCH expression of one token, exact or as a prefix, quoted
  * (a '"' in it doubled), in ctx's arena; NULL when out of memory. */
 char *gx_search_match(struct gx_ctx *ctx, const char *token, bool prefix);

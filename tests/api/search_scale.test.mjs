@@ -37,10 +37,11 @@ before(async () => {
       CASE WHEN i % 2 = 1 THEN 1 ELSE 0 END, CASE WHEN i % 50 = 0 THEN '2026-01-01T00:00:00.000Z' ELSE NULL END,
       '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z' FROM s`);
   if (!ON_PG) {
-    // SQLite (migration 0011): one FTS5 document per record, its tokens
-    // '<tenant>.c.<term>' separated by U+001F
-    const tok = (cond, term) => `CASE WHEN ${cond} THEN char(31) || '${tid}.c.' || ${term} ELSE '' END`;
-    await sqlite(gx.db, `${seq} INSERT INTO search_fts (rowid, terms) SELECT ${BASE} + i, '${tid}.c.qa' || (i % 100)
+    // SQLite (migrations 0011, 0012): one FTS5 document per record, its
+    // tokens '<tag>c<term>' separated by U+001F
+    const tag = (await sqlite(gx.db, "SELECT search_tag FROM tenants WHERE slug = 'acme'")).trim();
+    const tok = (cond, term) => `CASE WHEN ${cond} THEN char(31) || '${tag}c' || ${term} ELSE '' END`;
+    await sqlite(gx.db, `${seq} INSERT INTO search_fts (rowid, terms) SELECT ${BASE} + i, '${tag}cqa' || (i % 100)
       || ${tok('1 = 1', "'qe'")} || ${tok('i % 3 = 0', "'qb' || (i % 7)")} || ${tok('i % 2 = 0', "'qc'")}
       || ${tok('i % 4 <> 0', "'qd' || (i % 5)")} || ${tok('i % 31 = 0 AND i > 1500', "'qf1'")}
       || ${tok('NOT (i % 31 = 0 AND i > 1500) AND i > 2000', "'qf0'")}

@@ -28,12 +28,13 @@ void gx_test_search_view(struct gx_store *s)
 		return;
 	struct gx_conn *c;
 	ASSERT_EQ_INT(gx_store_writer(s, &c), 0);
-	/* the index's own entries (the tokens "<tenant>.c.<term>" and their
-	 * documents), as the rows of PostgreSQL's table */
-	ASSERT_EQ_INT(gx_conn_exec(c, "CREATE VIEW IF NOT EXISTS search_terms AS SELECT "
-				      "CAST(substr(term, 1, instr(term, '.') - 1) AS INTEGER) AS tenant_id, "
-				      "'customers' AS entity, substr(term, instr(term, '.') + 3) AS term, doc AS record_id "
-				      "FROM search_vocab"), 0);
+	/* the index's own entries (the tokens "<tag>c<term>" and their
+	 * documents), as the rows of PostgreSQL's table: the tag is digits, so
+	 * the first "c" ends it */
+	ASSERT_EQ_INT(gx_conn_exec(c, "CREATE VIEW IF NOT EXISTS search_terms AS SELECT t.id AS tenant_id, "
+				      "'customers' AS entity, substr(v.term, instr(v.term, 'c') + 1) AS term, v.doc AS record_id "
+				      "FROM search_vocab v JOIN tenants t ON t.search_tag = "
+				      "CAST(substr(v.term, 1, instr(v.term, 'c') - 1) AS INTEGER)"), 0);
 	gx_store_release(c);
 }
 

@@ -23,7 +23,7 @@
  * found by the MATCH the list runs; ids summed, so that a test tells which. */
 static long long hits(struct gx_ctx *ctx, struct gx_conn *c, const char *term, bool prefix, long long *sum)
 {
-	const char *tok = gx_search_token(ctx, "customers", term);
+	const char *tok = gx_search_token(ctx, c, "customers", term);
 	ASSERT_TRUE(tok != NULL);
 	const char *match = gx_search_match(ctx, tok, prefix);
 	ASSERT_TRUE(match != NULL);
@@ -131,6 +131,13 @@ GX_TEST(search_index_keeps_tenants_apart)
 	int64_t ta, tb;
 	ASSERT_EQ_INT(gx_tenant_create(s, "ta", "A", NULL, NULL, NULL, &ta), 0);
 	ASSERT_EQ_INT(gx_tenant_create(s, "tb", "B", NULL, NULL, NULL, &tb), 0);
+	/* tags 3..11: the last tenant's tag has tenant a's (1) as a prefix */
+	int64_t tk = 0;
+	for (int i = 3; i <= 11; i++) {
+		char slug[16];
+		snprintf(slug, sizeof slug, "tk%d", i);
+		ASSERT_EQ_INT(gx_tenant_create(s, slug, slug, NULL, NULL, NULL, &tk), 0);
+	}
 	struct gx_ctx a = {.store = s, .arena = &ar, .tenant_id = ta}, b = {.store = s, .arena = &ar, .tenant_id = tb};
 	struct gx_conn *c;
 	gx_store_writer(s, &c);
@@ -148,11 +155,23 @@ GX_TEST(search_index_keeps_tenants_apart)
 	ASSERT_EQ_INT(sum, 10);
 	ASSERT_EQ_INT(hits(&b, c, "zs", false, &sum), 1);
 	ASSERT_EQ_INT(sum, 20);
-	/* tenant ids that are prefixes of each other's digits (1 and 1x) stay
-	 * apart too: the head ends with ".c." */
-	struct gx_ctx other = {.store = s, .arena = &ar, .tenant_id = ta * 10 + 1};
+	/* tags that are prefixes of each other's digits (1 and 11) stay apart
+	 * too: the head "<tag>c" ends with a letter */
+	struct gx_ctx other = {.store = s, .arena = &ar, .tenant_id = tk};
+	ASSERT_EQ_INT(gx_test_count_on(c, "SELECT min(search_tag) * 100 + max(search_tag) FROM tenants"), 111);
 	ASSERT_EQ_INT(hits(&other, c, "张三", false, NULL), 0);
-	ASSERT_EQ_INT(gx_test_count_on(c, "SELECT count(DISTINCT tenant_id) FROM search_terms WHERE term = '张三'"), 2);
+	ASSERT_EQ_INT(hits(&other, c, "zhang", true, NULL), 0);
+	ASSERT_EQ_INT(gx_conn_begin(c), 0);
+	ASSERT_EQ_INT(gx_search_reindex(&other, c, "customers", 30, t, 1), 0);
+	ASSERT_EQ_INT(gx_conn_commit(c), 0);
+	ASSERT_EQ_INT(hits(&other, c, "zhang", true, &sum), 1);
+	ASSERT_EQ_INT(sum, 30);
+	ASSERT_EQ_INT(hits(&a, c, "zhang", true, &sum), 1);
+	ASSERT_EQ_INT(sum, 10);
+	/* a tenant without a tag (none is made without one) is refused */
+	struct gx_ctx untagged = {.store = s, .arena = &ar, .tenant_id = ta * 10 + 1};
+	ASSERT_TRUE(gx_search_token(&untagged, c, "customers", "zhang") == NULL);
+	ASSERT_EQ_INT(gx_test_count_on(c, "SELECT count(DISTINCT tenant_id) FROM search_terms WHERE term = '张三'"), 3);
 	ASSERT_EQ_INT(gx_conn_begin(c), 0);
 	ASSERT_EQ_INT(gx_search_remove(&a, c, "customers", 10), 0);
 	ASSERT_EQ_INT(gx_conn_commit(c), 0);
@@ -313,6 +332,8 @@ GX_TEST(search_migration_from_schema_10)
 		snprintf(sql, sizeof sql, "INSERT INTO schema_migrations VALUES (%d, 'v', 'now')", gx_migrations[i].version);
 		ASSERT_EQ_INT(gx_conn_exec(c, sql), 0);
 	}
+	ASSERT_EQ_INT(gx_conn_exec(c, "INSERT INTO tenants (id, slug, name, created_at, updated_at) VALUES "
+				      "(1, 'one', 'One', 'now', 'now'), (2, 'two', 'Two', 'now', 'now')"), 0);
 	/* the terms a write of schema 10 gave (src/entity/search.c then) */
 	struct gx_search_text t[2] = {{"張三豐", GX_SK_PERSON_NAME}, {"O'Neil \"Q\" Ltd", 0}};
 	static struct termv tv;
