@@ -548,6 +548,32 @@ static int fts_tag(struct gx_ctx *ctx, struct gx_conn *c, int64_t *tag)
 	return 0;
 }
 
+int gx_search_tags_fill(struct gx_conn *c)
+{
+	/* one tenant at a time, in order of id, each the next number (one
+	 * UPDATE of all would give SQLite's once-evaluated max() to each) */
+	for (;;) {
+		struct gx_stmt *st;
+		int rc = gx_conn_prepare(c, "SELECT id FROM tenants WHERE search_tag IS NULL ORDER BY id LIMIT 1", &st);
+		if (rc)
+			return rc;
+		rc = gx_stmt_step(st);
+		int64_t id = rc == GX_ROW ? gx_stmt_col_int64(st, 0) : 0;
+		gx_stmt_reset(st);
+		if (rc != GX_ROW)
+			return rc < 0 ? rc : 0;
+		rc = gx_conn_prepare(c, "UPDATE tenants SET search_tag = (SELECT COALESCE(max(search_tag), 0) + 1 FROM tenants) "
+					"WHERE id = ?", &st);
+		if (rc)
+			return rc;
+		gx_stmt_bind_int64(st, 1, id);
+		rc = gx_stmt_step(st);
+		gx_stmt_reset(st);
+		if (rc < 0)
+			return rc;
+	}
+}
+
 /* "<tag>c": customers are the one entity indexed (the rowid is their id; a
  * second entity needs its own table). The tag is digits only, so the "c"
  * ends the head: tenant 1's "1c..." never meets tenant 12's "12c...". */

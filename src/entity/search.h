@@ -33,6 +33,11 @@ struct gx_ctx;
 bool gx_search_fts(const struct gx_conn *c);
 /* Empties the whole index (every tenant) in c's transaction. GX_EDB. */
 int gx_search_clear(struct gx_conn *c);
+/* Gives every tenant without a search tag one (migration 0012 gave the
+ * tenants of its day theirs, gx_tenant_create gives new ones theirs; rows
+ * loaded from an export of an older schema have none). In c's transaction.
+ * GX_EDB. */
+int gx_search_tags_fill(struct gx_conn *c);
 /* FTS5: the token of term in the index of entity for ctx's tenant
  * ("<tag>c<term>", the tenant's search tag read through c once per ctx),
  * in ctx's arena; NULL when out of memory, the entity is not indexed or

@@ -578,8 +578,14 @@ int gx_dump_reindex(struct gx_store *s, struct gx_conn *c)
 {
 	struct gx_stmt *st;
 	int64_t after = 0;
-	int rc = gx_search_bulk_begin(c);
-	bool bulk = !rc;
+	struct gx_ctx ctx = {.store = s};
+	/* tenants of an export made before migration 0012 come without a tag */
+	int rc = gx_search_tags_fill(c);
+	bool bulk = false;
+	if (!rc) {
+		rc = gx_search_bulk_begin(c);
+		bulk = !rc;
+	}
 	while (!rc) {
 		int64_t ids[1024], tids[1024];
 		int n = 0;
@@ -597,8 +603,10 @@ int gx_dump_reindex(struct gx_store *s, struct gx_conn *c)
 			break;
 		struct gx_arena a;
 		gx_arena_init(&a, 0);
+		/* one context: it reads a tenant's search tag once, not per customer */
+		ctx.arena = &a;
 		for (int i = 0; !rc && i < n; i++) {
-			struct gx_ctx ctx = {.store = s, .arena = &a, .tenant_id = tids[i]};
+			ctx.tenant_id = tids[i];
 			rc = gx_customer_reindex(&ctx, c, ids[i]);
 		}
 		gx_arena_free(&a);

@@ -154,3 +154,29 @@ test('import --all refuses a database with data, and a damaged export, leaving t
   const files = readdirSync(d3);
   assert.ok(files.includes('manifest.json'));
 });
+
+test('import --all of an export made before search tags (schema < 12): every tenant gets one, the index is built with it', async () => {
+  const d5 = join(dir, 'dump5');
+  assert.equal((await gx.cli(['export', '--all', d5, '--db', gx.db])).code, 0);
+  // as an older version wrote it: tenants without the search_tag column
+  const m = JSON.parse(readFileSync(join(d5, 'manifest.json'), 'utf8'));
+  const tb = m.tables.find((x) => x.name === 'tenants');
+  assert.ok(tb.columns.includes('search_tag'));
+  const rows = readFileSync(join(d5, tb.file), 'utf8').split('\n').filter(Boolean).map((l) => {
+    const o = JSON.parse(l);
+    delete o.search_tag;
+    return JSON.stringify(o);
+  });
+  writeFileSync(join(d5, tb.file), rows.join('\n') + '\n');
+  tb.columns = tb.columns.filter((c) => c !== 'search_tag');
+  tb.sha256 = sha(join(d5, tb.file));
+  tb.bytes = readFileSync(join(d5, tb.file)).length;
+  writeFileSync(join(d5, 'manifest.json'), JSON.stringify(m));
+  const db5 = join(dir, 'old-export.db');
+  const r = await gx.cli(['import', '--all', d5, '--db', db5]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await sqlite(db5, 'SELECT count(*), count(DISTINCT search_tag) FROM tenants WHERE search_tag > 0')).trim(), '2|2');
+  // a customer's full name is one of its tokens, headed by its tenant's tag
+  // (出口测试公司 was made by the export test above)
+  assert.equal((await sqlite(db5, "SELECT count(*) FROM search_vocab WHERE term = (SELECT search_tag FROM tenants WHERE slug = 'acme') || 'c' || '出口测试公司'")).trim(), '1');
+});
