@@ -548,6 +548,19 @@ static int fts_tag(struct gx_ctx *ctx, struct gx_conn *c, int64_t *tag)
 	return 0;
 }
 
+/* Runs sql, whose one parameter is id, to its end. */
+static int exec_id(struct gx_conn *c, const char *sql, int64_t id)
+{
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(c, sql, &st);
+	if (rc)
+		return rc;
+	gx_stmt_bind_int64(st, 1, id);
+	rc = gx_stmt_step(st);
+	gx_stmt_reset(st);
+	return rc < 0 ? rc : 0;
+}
+
 int gx_search_tags_fill(struct gx_conn *c)
 {
 	/* one tenant at a time, in order of id, each the next number (one
@@ -562,14 +575,9 @@ int gx_search_tags_fill(struct gx_conn *c)
 		gx_stmt_reset(st);
 		if (rc != GX_ROW)
 			return rc < 0 ? rc : 0;
-		rc = gx_conn_prepare(c, "UPDATE tenants SET search_tag = (SELECT COALESCE(max(search_tag), 0) + 1 FROM tenants) "
-					"WHERE id = ?", &st);
+		rc = exec_id(c, "UPDATE tenants SET search_tag = (SELECT COALESCE(max(search_tag), 0) + 1 FROM tenants) "
+				"WHERE id = ?", id);
 		if (rc)
-			return rc;
-		gx_stmt_bind_int64(st, 1, id);
-		rc = gx_stmt_step(st);
-		gx_stmt_reset(st);
-		if (rc < 0)
 			return rc;
 	}
 }
@@ -675,13 +683,8 @@ static int fts_write(struct gx_conn *c, int64_t id, bool had_row, const char *do
 	struct gx_stmt *st;
 	int rc = 0;
 	if (had_row) {
-		rc = gx_conn_prepare(c, "DELETE FROM search_fts WHERE rowid = ?", &st);
+		rc = exec_id(c, "DELETE FROM search_fts WHERE rowid = ?", id);
 		if (rc)
-			return rc;
-		gx_stmt_bind_int64(st, 1, id);
-		rc = gx_stmt_step(st);
-		gx_stmt_reset(st);
-		if (rc < 0)
 			return rc;
 	}
 	if (len) {
