@@ -424,48 +424,70 @@ static int customer_before_write(struct gx_ctx *ctx, struct gx_conn *c, const st
 }
 
 /* The texts a customer is found by: its own and its contacts'. */
-static int reindex_customer(struct gx_ctx *ctx, struct gx_conn *c, int64_t id)
+/* The search texts of a customer: its own fields (from rec, the record as
+ * stored, when the caller has it; else read), its contacts' (none for a
+ * customer just created) and its searchable custom values. */
+static int reindex_customer_rec(struct gx_ctx *ctx, struct gx_conn *c, int64_t id, const json_t *rec, bool created)
 {
 	struct gx_stmt *st;
-	int rc = gx_conn_prepare(c, "SELECT name, kind, code, phone, mobile, email, deleted_at FROM customers "
-				    "WHERE tenant_id = ? AND id = ?", &st);
-	if (rc)
-		return rc;
-	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
-	gx_stmt_bind_int64(st, 2, id);
 	struct gx_search_text t[64];
-	int n = 0;
+	int n = 0, rc;
 	bool deleted = false;
-	if (gx_stmt_step(st) == GX_ROW) {
-		const char *kind = gx_stmt_col_text(st, 1);
-		t[n++] = (struct gx_search_text){gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, 0)),
-						 kind && strcmp(kind, "person") == 0 ? GX_SK_PERSON_NAME : 0};
-		t[n++] = (struct gx_search_text){gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, 2)), GX_SK_CODE};
-		t[n++] = (struct gx_search_text){gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, 3)), GX_SK_PHONE};
-		t[n++] = (struct gx_search_text){gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, 4)), GX_SK_PHONE};
-		t[n++] = (struct gx_search_text){gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, 5)), GX_SK_EMAIL};
-		deleted = gx_stmt_col_type(st, 6) != GX_COL_NULL;
+	static const char *const own[] = {"name", "code", "phone", "mobile", "email"};
+	static const int own_flags[] = {0, GX_SK_CODE, GX_SK_PHONE, GX_SK_PHONE, GX_SK_EMAIL};
+	if (rec) {
+		const char *kind = json_string_value(json_object_get(rec, "kind"));
+		for (int i = 0; i < 5; i++)
+			t[n++] = (struct gx_search_text){json_string_value(json_object_get(rec, own[i])),
+							 i == 0 && kind && strcmp(kind, "person") == 0 ? GX_SK_PERSON_NAME
+												    : own_flags[i]};
+		deleted = json_is_string(json_object_get(rec, "deleted_at"));
+	} else {
+		rc = gx_conn_prepare(c, "SELECT name, kind, code, phone, mobile, email, deleted_at FROM customers "
+					"WHERE tenant_id = ? AND id = ?", &st);
+		if (rc)
+			return rc;
+		gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+		gx_stmt_bind_int64(st, 2, id);
+		if (gx_stmt_step(st) == GX_ROW) {
+			const char *kind = gx_stmt_col_text(st, 1);
+			static const int col[] = {0, 2, 3, 4, 5};
+			for (int i = 0; i < 5; i++)
+				t[n++] = (struct gx_search_text){gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, col[i])),
+								 i == 0 && kind && strcmp(kind, "person") == 0
+									 ? GX_SK_PERSON_NAME : own_flags[i]};
+			deleted = gx_stmt_col_type(st, 6) != GX_COL_NULL;
+		}
+		gx_stmt_reset(st);
 	}
-	gx_stmt_reset(st);
 	if (deleted || n == 0)
 		return gx_search_remove(ctx, c, "customers", id);
-	rc = gx_conn_prepare(c, "SELECT name, phone, mobile, email FROM contacts WHERE tenant_id = ? "
-				"AND customer_id = ? AND deleted_at IS NULL ORDER BY +id LIMIT 14", &st);
-	if (rc)
-		return rc;
-	gx_stmt_bind_int64(st, 1, ctx->tenant_id);
-	gx_stmt_bind_int64(st, 2, id);
-	while (n + 4 <= 64 && gx_stmt_step(st) == GX_ROW) {
-		t[n++] = (struct gx_search_text){gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, 0)), GX_SK_PERSON_NAME};
-		t[n++] = (struct gx_search_text){gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, 1)), GX_SK_PHONE};
-		t[n++] = (struct gx_search_text){gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, 2)), GX_SK_PHONE};
-		t[n++] = (struct gx_search_text){gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, 3)), GX_SK_EMAIL};
+	if (!created) {
+		rc = gx_conn_prepare(c, "SELECT name, phone, mobile, email FROM contacts WHERE tenant_id = ? "
+					"AND customer_id = ? AND deleted_at IS NULL ORDER BY +id LIMIT 14", &st);
+		if (rc)
+			return rc;
+		gx_stmt_bind_int64(st, 1, ctx->tenant_id);
+		gx_stmt_bind_int64(st, 2, id);
+		while (n + 4 <= 64 && gx_stmt_step(st) == GX_ROW) {
+			t[n++] = (struct gx_search_text){gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, 0)),
+							 GX_SK_PERSON_NAME};
+			t[n++] = (struct gx_search_text){gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, 1)), GX_SK_PHONE};
+			t[n++] = (struct gx_search_text){gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, 2)), GX_SK_PHONE};
+			t[n++] = (struct gx_search_text){gx_arena_strdup(ctx->arena, gx_stmt_col_text(st, 3)), GX_SK_EMAIL};
+		}
+		gx_stmt_reset(st);
 	}
-	gx_stmt_reset(st);
 	rc = gx_custom_search_texts(ctx, c, &gx_customers_entity, id, t, &n, 64);
 	if (rc)
 		return rc;
-	return gx_search_reindex(ctx, c, "customers", id, t, n);
+	return created ? gx_search_index_new(ctx, c, "customers", id, t, n)
+		       : gx_search_reindex(ctx, c, "customers", id, t, n);
+}
+
+static int reindex_customer(struct gx_ctx *ctx, struct gx_conn *c, int64_t id)
+{
+	return reindex_customer_rec(ctx, c, id, NULL, false);
 }
 
 /* Rebuilds what is derived from a customer's texts: its hidden keys (name
@@ -529,7 +551,9 @@ int gx_customer_reindex(struct gx_ctx *ctx, struct gx_conn *c, int64_t id)
 static int customer_after_write(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_entity *e,
 				int64_t id, const json_t *before, const json_t *after, struct gx_errors *errs)
 {
-	int rc = reindex_customer(ctx, c, id);
+	/* after is the record as stored (read back by the engine); a customer
+	 * just created has no contacts and no terms yet */
+	int rc = reindex_customer_rec(ctx, c, id, after, !before);
 	json_t *owner = ctx->values ? json_object_get(ctx->values, "owner_id") : NULL;
 	if (!rc && !before && json_is_integer(owner)) {
 		json_t *in = json_pack("{s:I, s:I, s:s}", "customer_id", (json_int_t)id, "user_id",

@@ -229,6 +229,10 @@ int gx_audit_write(struct gx_ctx *ctx, struct gx_conn *c, const char *action, co
  * transaction). */
 int gx_search_reindex(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id,
 		      const struct gx_search_text *texts, int n);
+/* The same for a record created in c's transaction, which holds no terms
+ * yet: nothing is read back to compare. */
+int gx_search_index_new(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id,
+			const struct gx_search_text *texts, int n);
 /* Removes a record's search terms. */
 int gx_search_remove(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id);
 

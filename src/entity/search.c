@@ -455,7 +455,7 @@ static int pg_remove(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, 
 }
 
 static int pg_reindex(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id,
-		      const struct gx_search_text *texts, int n)
+		      const struct gx_search_text *texts, int n, bool fresh)
 {
 	struct termset now = {0}, was = {0};
 	int rc = 0;
@@ -470,7 +470,7 @@ static int pg_reindex(struct gx_ctx *ctx, struct gx_conn *c, const char *entity,
 		if (!rc)
 			bulk_forget(b, ctx->tenant_id, ix, id); /* its pending terms are not in the table */
 	}
-	if (!rc)
+	if (!rc && !fresh)
 		rc = read_terms(ctx, c, entity, id, &was);
 	size_t first = b ? b->n : 0, i = 0, j = 0;
 	while (!rc && (i < now.n || j < was.n)) {
@@ -794,7 +794,7 @@ static int fts_remove(struct gx_ctx *ctx, struct gx_conn *c, const char *entity,
 }
 
 static int fts_reindex(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id,
-		       const struct gx_search_text *texts, int n)
+		       const struct gx_search_text *texts, int n, bool fresh)
 {
 	char head[FTS_HEAD_MAX];
 	size_t nhead;
@@ -810,12 +810,13 @@ static int fts_reindex(struct gx_ctx *ctx, struct gx_conn *c, const char *entity
 	size_t len = 0;
 	if (!rc)
 		rc = fts_doc(head, nhead, &now, &doc, &len);
-	/* the document the table holds (a pending one of the bulk is not in it) */
+	/* the document the table holds (a pending one of the bulk is not in
+	 * it); a record just made holds none */
 	struct gx_stmt *st = NULL;
-	if (!rc)
+	if (!rc && !fresh)
 		rc = gx_conn_prepare(c, "SELECT terms FROM search_fts WHERE rowid = ?", &st);
 	bool had_row = false, same = false;
-	if (!rc) {
+	if (!rc && !fresh) {
 		gx_stmt_bind_int64(st, 1, id);
 		rc = gx_stmt_step(st);
 		if (rc == GX_ROW) {
@@ -905,5 +906,13 @@ int gx_search_remove(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, 
 int gx_search_reindex(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id,
 		      const struct gx_search_text *texts, int n)
 {
-	return gx_search_fts(c) ? fts_reindex(ctx, c, entity, id, texts, n) : pg_reindex(ctx, c, entity, id, texts, n);
+	return gx_search_fts(c) ? fts_reindex(ctx, c, entity, id, texts, n, false)
+				: pg_reindex(ctx, c, entity, id, texts, n, false);
+}
+
+int gx_search_index_new(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, int64_t id,
+			const struct gx_search_text *texts, int n)
+{
+	return gx_search_fts(c) ? fts_reindex(ctx, c, entity, id, texts, n, true)
+				: pg_reindex(ctx, c, entity, id, texts, n, true);
 }
