@@ -1717,6 +1717,8 @@ static void probe_clear(struct imp *im)
 		struct probe *p = &im->probes[i];
 		for (int k = 0; k < p->rows.n; k++)
 			free(p->rows.keys[k]);
+		free(p->rows.bigrams);
+		p->rows.bigrams = NULL;
 		p->rows.n = 0;
 		p->term[0] = '\0';
 	}
