@@ -1765,6 +1765,22 @@ static struct probe *probe_new(struct imp *im, const char *term)
 	return p;
 }
 
+/* A savepoint statement (what: a literal). On SQLite a prepared statement
+ * from the connection's cache: sqlite3_exec would parse it again for each
+ * row. PostgreSQL does not prepare SAVEPOINT: a plain exec there. */
+static int savepoint(struct gx_conn *c, const char *what)
+{
+	if (strcmp(gx_conn_backend(c), "sqlite"))
+		return gx_conn_exec(c, what);
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare_static(c, what, &st);
+	if (rc)
+		return rc;
+	rc = gx_stmt_step(st);
+	gx_stmt_reset(st);
+	return rc < 0 ? rc : 0;
+}
+
 /* Writes the pending search terms before a read of search_terms. Called
  * only before the row has written anything: the row's savepoint is
  * released and taken again around the flush, so that rolling the row back
@@ -1773,11 +1789,11 @@ static int flush_terms(struct imp *im)
 {
 	if (!gx_search_bulk_pending(im->c))
 		return 0;
-	int rc = gx_conn_exec(im->c, "RELEASE SAVEPOINT gx_import_row");
+	int rc = savepoint(im->c, "RELEASE SAVEPOINT gx_import_row");
 	if (!rc)
 		rc = gx_search_bulk_flush(im->c);
 	if (!rc)
-		rc = gx_conn_exec(im->c, "SAVEPOINT gx_import_row");
+		rc = savepoint(im->c, "SAVEPOINT gx_import_row");
 	im->term_mark = 0;
 	return rc;
 }
@@ -2058,11 +2074,6 @@ static int find_existing(struct imp *im, struct row *r, json_t *in, int64_t *id,
 	if (!rc && ids_n == 1)
 		*id = ids[0];
 	return rc;
-}
-
-static int savepoint(struct gx_conn *c, const char *what)
-{
-	return gx_conn_exec(c, what);
 }
 
 /* Moves the engine's errors into the row's. */
