@@ -544,3 +544,58 @@ GX_TEST(dup_check_kept_list_same_as_read)
 	gx_store_close(s);
 	gx_text_shutdown();
 }
+
+/* The batch records of created records are written between rows, in
+ * groups: a row rolled back after it created its customer (the contact is
+ * invalid) leaves no record behind; a row updating a record the batch
+ * created, whether still in memory or written, keeps it "created"; undo
+ * deletes exactly what the batch created. */
+GX_TEST(import_batch_records_in_groups)
+{
+	struct gx_store *s = open_db("touch.db");
+	struct gx_arena a;
+	gx_arena_init(&a, 0);
+	struct gx_ctx ctx = tenant_ctx(s, "acme", "Acme", &a);
+	struct gx_buf b;
+	gx_buf_init(&b, 1 << 20);
+	gx_buf_adds(&b, "客户名称,联系人,职务\n");
+	for (int i = 0; i < 150; i++) {
+		gx_buf_printf(&b, "新客户%d号有限公司,", i);
+		if (i % 10 == 9)
+			for (int k = 0; k < 120; k++) /* longer than a contact's name may be */
+				gx_buf_adds(&b, "名");
+		else
+			gx_buf_printf(&b, "联系人%d", i);
+		gx_buf_adds(&b, ",\n");
+		if (i % 10 == 4) /* the same contact again at once: an update of a record not yet written */
+			gx_buf_printf(&b, "新客户%d号有限公司,联系人%d,经理\n", i, i);
+	}
+	gx_buf_adds(&b, "新客户3号有限公司,联系人3,总监\n"); /* an update of one written long before */
+	json_t *bt = run_import(&ctx, b.data, b.len, "{\"entity\":\"contacts\",\"create_customers\":true}");
+	ASSERT_EQ_STR(json_string_value(json_object_get(bt, "status")), "done");
+	ASSERT_EQ_INT(sum_int(bt, "failed"), 15);
+	int64_t batch = json_integer_value(json_object_get(bt, "id"));
+	json_decref(bt);
+	int64_t customers = gx_test_count(s, "SELECT count(*) FROM customers"),
+		contacts = gx_test_count(s, "SELECT count(*) FROM contacts");
+	ASSERT_EQ_INT(customers, 135);
+	ASSERT_EQ_INT(contacts, 135);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM contacts WHERE title IN ('经理', '总监')"), 16);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM import_batch_records WHERE action = 'created'"), customers + contacts);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM import_batch_records WHERE action <> 'created'"), 0);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM import_batch_records r WHERE NOT EXISTS (SELECT 1 FROM "
+			       "customers c WHERE c.id = r.record_id AND r.entity = 'customers') AND NOT EXISTS (SELECT 1 "
+			       "FROM contacts c WHERE c.id = r.record_id AND r.entity = 'contacts')"), 0);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(DISTINCT seq) FROM import_batch_records"), customers + contacts);
+	json_t *u = NULL;
+	struct gx_errors errs = {0};
+	ASSERT_EQ_INT(gx_import_undo(&ctx, batch, &u, &errs), 0);
+	ASSERT_EQ_INT(json_integer_value(json_object_get(u, "deleted")), customers + contacts);
+	json_decref(u);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM customers WHERE deleted_at IS NULL"), 0);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM contacts WHERE deleted_at IS NULL"), 0);
+	gx_buf_free(&b);
+	gx_arena_free(&a);
+	gx_store_close(s);
+	gx_text_shutdown();
+}
