@@ -30,12 +30,18 @@ struct gx_dup_candidate {
 	char reasons[64]; /* comma-separated, each reason once */
 };
 
+struct gx_dup_bigrams;
+
 /* The customers (id and name key) the similar-name check read for one
- * term, in the order the database gave them. */
+ * term, in the order the database gave them. A full list offered to a
+ * cache comes with bigrams, the keys' character bigrams sorted (one
+ * malloc'd block, or NULL when out of memory: the keys are then compared
+ * one by one); whoever keeps the list frees keys and bigrams. */
 struct gx_dup_term_rows {
 	int n;
 	int64_t ids[GX_DUP_TERM_ROWS];
 	char *keys[GX_DUP_TERM_ROWS]; /* malloc'd; NULL: no name key */
+	struct gx_dup_bigrams *bigrams;
 };
 
 struct gx_sk_cond;

@@ -21,28 +21,28 @@
 
 /* ---- duplicates ------------------------------------------------------------------------ */
 
+/* The first 128 characters of a name key as integers (the UTF-8 bytes of
+ * each, not decoded: only equality matters); their number. */
+static int name_chars(const char *s, uint32_t c[128])
+{
+	int n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p && n < 128; n++) {
+		int len = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4, i;
+		uint32_t cp = 0;
+		for (i = 0; i < len && p[i]; i++)
+			cp = cp << 8 | p[i];
+		c[n] = cp;
+		p += i; /* a sequence cut short by the end stops there */
+	}
+	return n;
+}
+
 /* Similarity of two name keys: Dice coefficient over character bigrams
  * (code points), 0..100. */
 int gx_customer_name_similarity(const char *a, const char *b)
 {
 	uint32_t ca[128], cb[128];
-	int na = 0, nb = 0;
-	for (const unsigned char *p = (const unsigned char *)a; *p && na < 128; na++) {
-		int len = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
-		uint32_t cp = 0;
-		for (int i = 0; i < len && p[i]; i++)
-			cp = cp << 8 | p[i];
-		ca[na] = cp;
-		p += len;
-	}
-	for (const unsigned char *p = (const unsigned char *)b; *p && nb < 128; nb++) {
-		int len = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
-		uint32_t cp = 0;
-		for (int i = 0; i < len && p[i]; i++)
-			cp = cp << 8 | p[i];
-		cb[nb] = cp;
-		p += len;
-	}
+	int na = name_chars(a, ca), nb = name_chars(b, cb);
 	if (na < 2 || nb < 2)
 		return na == nb && na == 1 && ca[0] == cb[0] ? 100 : 0;
 	int common = 0;
@@ -55,6 +55,57 @@ int gx_customer_name_similarity(const char *a, const char *b)
 				break;
 			}
 	return 200 * common / ((na - 1) + (nb - 1));
+}
+
+/* The bigrams of a kept list's keys, for comparing one key with all of
+ * them at once: the greedy pairing above counts, per bigram, the smaller
+ * of its two numbers of occurrences, so the common bigrams of key and
+ * row r are the sum over the key's bigrams b of min(key's b, r's b), read
+ * from the (bigram, row) pairs sorted. */
+struct gx_dup_bigrams {
+	uint8_t n[GX_DUP_TERM_ROWS]; /* bigrams of row r's key (0: fewer than 2 characters, or no key) */
+	int npairs;
+	struct bigram_row {
+		uint64_t bigram;
+		int row;
+	} pair[];
+};
+
+static uint64_t bigram(const uint32_t *c, int i)
+{
+	return (uint64_t)c[i] << 32 | c[i + 1];
+}
+
+static int by_bigram_row(const void *a, const void *b)
+{
+	const struct bigram_row *x = a, *y = b;
+	if (x->bigram != y->bigram)
+		return x->bigram < y->bigram ? -1 : 1;
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+static int by_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The bigrams of rows' keys; NULL when out of memory. */
+static struct gx_dup_bigrams *bigrams_of(const struct gx_dup_term_rows *rows)
+{
+	struct gx_dup_bigrams *b = malloc(sizeof *b + (size_t)rows->n * 127 * sizeof b->pair[0]);
+	if (!b)
+		return NULL;
+	b->npairs = 0;
+	for (int r = 0; r < rows->n; r++) {
+		uint32_t c[128];
+		int nc = rows->keys[r] ? name_chars(rows->keys[r], c) : 0;
+		b->n[r] = (uint8_t)(nc < 2 ? 0 : nc - 1);
+		for (int i = 0; i + 1 < nc; i++)
+			b->pair[b->npairs++] = (struct bigram_row){bigram(c, i), r};
+	}
+	qsort(b->pair, (size_t)b->npairs, sizeof b->pair[0], by_bigram_row);
+	return b;
 }
 
 /* Adds id with reason, or raises its score to the higher one and adds the
@@ -112,6 +163,55 @@ static void similar_hit(const char *key, int64_t id, const char *other, int64_t 
 	int sim = other && id != exclude ? gx_customer_name_similarity(key, other) : 0;
 	if (sim >= 70)
 		add_candidate(cand, n, max, id, sim * 8 / 10, "similar_name");
+}
+
+/* similar_hit for each row of a kept list, in its order: with the list's
+ * bigrams, the key is decoded once and only the rows sharing a bigram with
+ * it are counted (the same similarity as gx_customer_name_similarity). */
+static void similar_kept(const char *key, const struct gx_dup_term_rows *kept, int64_t exclude,
+			 struct gx_dup_candidate *cand, int *n, int max)
+{
+	const struct gx_dup_bigrams *b = kept->bigrams;
+	uint32_t c[128];
+	int nc = name_chars(key, c);
+	if (!b || nc < 2) { /* one character: the exact-match rule of gx_customer_name_similarity */
+		for (int i = 0; i < kept->n; i++)
+			similar_hit(key, kept->ids[i], kept->keys[i], exclude, cand, n, max);
+		return;
+	}
+	uint64_t mine[127];
+	int nb = nc - 1;
+	for (int i = 0; i < nb; i++)
+		mine[i] = bigram(c, i);
+	qsort(mine, (size_t)nb, sizeof mine[0], by_u64);
+	uint8_t common[GX_DUP_TERM_ROWS] = {0};
+	for (int i = 0; i < nb;) {
+		int times = 1;
+		while (i + times < nb && mine[i + times] == mine[i])
+			times++;
+		int lo = 0, hi = b->npairs; /* the first pair of this bigram */
+		while (lo < hi) {
+			int mid = lo + (hi - lo) / 2;
+			if (b->pair[mid].bigram < mine[i])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (int k = lo; k < b->npairs && b->pair[k].bigram == mine[i];) {
+			int r = b->pair[k].row, theirs = 0;
+			for (; k < b->npairs && b->pair[k].bigram == mine[i] && b->pair[k].row == r; k++)
+				theirs++;
+			common[r] += (uint8_t)(theirs < times ? theirs : times);
+		}
+		i += times;
+	}
+	for (int r = 0; r < kept->n; r++) {
+		if (!b->n[r] || kept->ids[r] == exclude)
+			continue;
+		int sim = 200 * common[r] / (nb + b->n[r]);
+		if (sim >= 70)
+			add_candidate(cand, n, max, kept->ids[r], sim * 8 / 10, "similar_name");
+	}
 }
 
 /* Similar names: the customers sharing the name's first search term, at
@@ -210,8 +310,7 @@ static int similar_names(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_
 	if (rc)
 		return rc;
 	if (kept) {
-		for (int i = 0; i < kept->n; i++)
-			similar_hit(key, kept->ids[i], kept->keys[i], exclude, cand, n, max);
+		similar_kept(key, kept, exclude, cand, n, max);
 		return 0;
 	}
 	struct similar s = {.key = key, .exclude = exclude, .cand = cand, .n = n, .max = max};
@@ -230,9 +329,13 @@ static int similar_names(struct gx_ctx *ctx, struct gx_conn *c, const struct gx_
 		gx_stmt_bind_int64(st, 4, exclude);
 		rc = similar_rows(st, &s);
 	}
-	if (!cache || rc || s.oom || !cache->keep(cache->ud, t, &s.rows))
+	if (cache && !rc && !s.oom && s.rows.n == GX_DUP_TERM_ROWS) /* only a full list is worth keeping */
+		s.rows.bigrams = bigrams_of(&s.rows);
+	if (!cache || rc || s.oom || !cache->keep(cache->ud, t, &s.rows)) {
 		for (int i = 0; i < s.rows.n; i++)
 			free(s.rows.keys[i]);
+		free(s.rows.bigrams);
+	}
 	return rc;
 }
 

@@ -442,3 +442,160 @@ GX_TEST(import_chunks_keep_duplicate_check_and_search)
 	gx_store_close(s);
 	gx_text_shutdown();
 }
+
+/* A test cache of the duplicate check: keeps the first full list offered. */
+struct one_list {
+	char term[GX_SK_TERM_MAX + 1];
+	struct gx_dup_term_rows rows;
+	bool kept;
+	int hits;
+};
+
+static int one_list_find(void *ud, const struct gx_sk_cond *t, const struct gx_dup_term_rows **rows)
+{
+	struct one_list *l = ud;
+	*rows = l->kept && !t->prefix && !strcmp(l->term, t->term) ? &l->rows : NULL;
+	l->hits += *rows != NULL;
+	return 0;
+}
+
+static bool one_list_keep(void *ud, const struct gx_sk_cond *t, const struct gx_dup_term_rows *rows)
+{
+	struct one_list *l = ud;
+	if (l->kept || t->prefix || rows->n != GX_DUP_TERM_ROWS)
+		return false;
+	snprintf(l->term, sizeof l->term, "%s", t->term);
+	l->rows = *rows;
+	l->kept = true;
+	return true;
+}
+
+/* The similar-name check compares a row's name with a kept list through
+ * the list's bigrams (counted at once) and with a list read from the
+ * database one key at a time: both give the same candidates, scores and
+ * reasons in the same order, for names with repeated bigrams, names of one
+ * character and names longer than the 128 characters compared. */
+GX_TEST(dup_check_kept_list_same_as_read)
+{
+	struct gx_store *s = open_db("dupkept.db");
+	struct gx_arena a;
+	gx_arena_init(&a, 0);
+	struct gx_ctx ctx = tenant_ctx(s, "acme", "Acme", &a);
+	static const char *const ch[] = {"华", "联", "恒", "通"}; /* few characters: many alike, repeated bigrams */
+	struct gx_buf b;
+	gx_buf_init(&b, 1 << 20);
+	gx_buf_adds(&b, "客户编号,客户名称\n");
+	uint32_t x = 12345;
+	for (int i = 0; i < 260; i++) {
+		gx_buf_printf(&b, "K%05d,上海", i);
+		for (int k = 0, len = 2 + i % 6; k < len; k++) {
+			x = x * 1103515245u + 12345u;
+			gx_buf_adds(&b, ch[(x >> 16) % 4]);
+		}
+		if (i == 7)
+			for (int k = 0; k < 140; k++) /* past the 128 characters compared */
+				gx_buf_adds(&b, ch[k % 3]);
+		gx_buf_adds(&b, "贸易有限公司\n");
+	}
+	json_t *bt = run_import(&ctx, b.data, b.len, "{\"entity\":\"customers\",\"duplicates\":\"create\"}");
+	ASSERT_EQ_STR(json_string_value(json_object_get(bt, "status")), "done");
+	ASSERT_EQ_INT(sum_int(bt, "created"), 260);
+	json_decref(bt);
+	struct gx_conn *c;
+	ASSERT_EQ_INT(gx_store_writer(s, &c), 0);
+	struct one_list l = {0};
+	const struct gx_dup_cache cache = {.ud = &l, .find = one_list_find, .keep = one_list_keep};
+	int found = 0;
+	for (int i = 0; i < 120; i++) {
+		b.len = 0;
+		gx_buf_adds(&b, "上海");
+		for (int k = 0, len = i % 9; k < len; k++) {
+			x = x * 1103515245u + 12345u;
+			gx_buf_adds(&b, ch[(x >> 16) % 4]);
+		}
+		if (i == 5)
+			for (int k = 0; k < 140; k++)
+				gx_buf_adds(&b, ch[k % 3]);
+		gx_buf_adds(&b, i % 2 ? "贸易" : "贸易有限公司");
+		json_t *in = json_pack("{s:s}", "name", b.data);
+		struct gx_dup_candidate read[64], kept[64];
+		int nread = 0, nkept = 0;
+		ASSERT_EQ_INT(gx_customer_dup_candidates(&ctx, c, in, 0, NULL, read, &nread, 64), 0);
+		ASSERT_EQ_INT(gx_customer_dup_candidates(&ctx, c, in, 0, &cache, kept, &nkept, 64), 0);
+		json_decref(in);
+		ASSERT_EQ_INT(nkept, nread);
+		for (int k = 0; k < nread; k++) {
+			ASSERT_EQ_INT(kept[k].id, read[k].id);
+			ASSERT_EQ_INT(kept[k].score, read[k].score);
+			ASSERT_EQ_STR(kept[k].reasons, read[k].reasons);
+		}
+		for (int k = 0; k < nread; k++)
+			found += strstr(read[k].reasons, "similar_name") != NULL;
+	}
+	gx_store_release(c);
+	ASSERT_TRUE(l.kept && l.rows.bigrams != NULL);
+	ASSERT_TRUE(l.hits >= 110); /* all but the first check of each term went through the kept list */
+	ASSERT_TRUE(found > 200);
+	for (int i = 0; i < l.rows.n; i++)
+		free(l.rows.keys[i]);
+	free(l.rows.bigrams);
+	gx_buf_free(&b);
+	gx_arena_free(&a);
+	gx_store_close(s);
+	gx_text_shutdown();
+}
+
+/* The batch records of created records are written between rows, in
+ * groups: a row rolled back after it created its customer (the contact is
+ * invalid) leaves no record behind; a row updating a record the batch
+ * created, whether still in memory or written, keeps it "created"; undo
+ * deletes exactly what the batch created. */
+GX_TEST(import_batch_records_in_groups)
+{
+	struct gx_store *s = open_db("touch.db");
+	struct gx_arena a;
+	gx_arena_init(&a, 0);
+	struct gx_ctx ctx = tenant_ctx(s, "acme", "Acme", &a);
+	struct gx_buf b;
+	gx_buf_init(&b, 1 << 20);
+	gx_buf_adds(&b, "客户名称,联系人,职务\n");
+	for (int i = 0; i < 150; i++) {
+		gx_buf_printf(&b, "新客户%d号有限公司,", i);
+		if (i % 10 == 9)
+			for (int k = 0; k < 120; k++) /* longer than a contact's name may be */
+				gx_buf_adds(&b, "名");
+		else
+			gx_buf_printf(&b, "联系人%d", i);
+		gx_buf_adds(&b, ",\n");
+		if (i % 10 == 4) /* the same contact again at once: an update of a record not yet written */
+			gx_buf_printf(&b, "新客户%d号有限公司,联系人%d,经理\n", i, i);
+	}
+	gx_buf_adds(&b, "新客户3号有限公司,联系人3,总监\n"); /* an update of one written long before */
+	json_t *bt = run_import(&ctx, b.data, b.len, "{\"entity\":\"contacts\",\"create_customers\":true}");
+	ASSERT_EQ_STR(json_string_value(json_object_get(bt, "status")), "done");
+	ASSERT_EQ_INT(sum_int(bt, "failed"), 15);
+	int64_t batch = json_integer_value(json_object_get(bt, "id"));
+	json_decref(bt);
+	int64_t customers = gx_test_count(s, "SELECT count(*) FROM customers"),
+		contacts = gx_test_count(s, "SELECT count(*) FROM contacts");
+	ASSERT_EQ_INT(customers, 135);
+	ASSERT_EQ_INT(contacts, 135);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM contacts WHERE title IN ('经理', '总监')"), 16);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM import_batch_records WHERE action = 'created'"), customers + contacts);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM import_batch_records WHERE action <> 'created'"), 0);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM import_batch_records r WHERE NOT EXISTS (SELECT 1 FROM "
+			       "customers c WHERE c.id = r.record_id AND r.entity = 'customers') AND NOT EXISTS (SELECT 1 "
+			       "FROM contacts c WHERE c.id = r.record_id AND r.entity = 'contacts')"), 0);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(DISTINCT seq) FROM import_batch_records"), customers + contacts);
+	json_t *u = NULL;
+	struct gx_errors errs = {0};
+	ASSERT_EQ_INT(gx_import_undo(&ctx, batch, &u, &errs), 0);
+	ASSERT_EQ_INT(json_integer_value(json_object_get(u, "deleted")), customers + contacts);
+	json_decref(u);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM customers WHERE deleted_at IS NULL"), 0);
+	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM contacts WHERE deleted_at IS NULL"), 0);
+	gx_buf_free(&b);
+	gx_arena_free(&a);
+	gx_store_close(s);
+	gx_text_shutdown();
+}
