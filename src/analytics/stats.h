@@ -13,6 +13,7 @@
 
 struct gx_tz;
 struct gx_stats_pending;
+struct gx_stats_rebuilt;
 
 /* One transaction as the statistics see it. */
 struct gx_tx {
@@ -41,6 +42,7 @@ struct gx_stats_batch {
 	size_t window;            /* rows pending before a flush (0: the default) */
 	bool rebuilding;          /* the service columns are written afterwards */
 	bool rebuild_flushed;     /* a rebuild flushed before: rows of its customers may exist */
+	struct gx_stats_rebuilt *rebuilt; /* a rebuild's customer_stats rows, written once at the end */
 };
 
 /* Starts a batch (loads the tenant's time zone). GX_ENOMEM, GX_EDB. */
