@@ -478,11 +478,16 @@ static int rebuilt_write(struct gx_stats_batch *b, int64_t *customers)
 
 /* ---- the service part: activities and the relationship team ------------------------- */
 
-int gx_stats_refresh_service(struct gx_stats_batch *b, int64_t cid)
+/* The service columns of a customer, from its live activities and team. */
+struct service {
+	int64_t count, cost, breadth;
+	char last[40];
+};
+
+static int service_read(struct gx_stats_batch *b, int64_t cid, struct service *v)
 {
+	memset(v, 0, sizeof *v);
 	struct gx_stmt *st;
-	int64_t count = 0, cost = 0, breadth = 0;
-	char last[40] = "";
 	int rc = gx_conn_prepare(b->c,
 		"SELECT count(*), COALESCE(sum(cost), 0), max(CASE WHEN channel <> 'other' THEN occurred_at END) "
 		"FROM activities WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL", &st);
@@ -492,9 +497,9 @@ int gx_stats_refresh_service(struct gx_stats_batch *b, int64_t cid)
 	gx_stmt_bind_int64(st, 2, cid);
 	rc = gx_stmt_step(st);
 	if (rc == GX_ROW) {
-		count = gx_stmt_col_int64(st, 0);
-		cost = gx_stmt_col_int64(st, 1);
-		copy_text(last, sizeof last, gx_stmt_col_text(st, 2));
+		v->count = gx_stmt_col_int64(st, 0);
+		v->cost = gx_stmt_col_int64(st, 1);
+		copy_text(v->last, sizeof v->last, gx_stmt_col_text(st, 2));
 	}
 	gx_stmt_reset(st);
 	if (rc < 0)
@@ -507,31 +512,90 @@ int gx_stats_refresh_service(struct gx_stats_batch *b, int64_t cid)
 	gx_stmt_bind_int64(st, 2, cid);
 	rc = gx_stmt_step(st);
 	if (rc == GX_ROW)
-		breadth = gx_stmt_col_int64(st, 0);
+		v->breadth = gx_stmt_col_int64(st, 0);
 	gx_stmt_reset(st);
-	if (rc < 0)
-		return rc;
-	rc = gx_conn_prepare(b->c,
-		"INSERT INTO customer_stats (tenant_id, customer_id, activity_count, cost_to_serve, last_contact_at, "
-		"relationship_breadth, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-		"ON CONFLICT (tenant_id, customer_id) DO UPDATE SET activity_count = excluded.activity_count, "
-		"cost_to_serve = excluded.cost_to_serve, last_contact_at = excluded.last_contact_at, "
-		"relationship_breadth = excluded.relationship_breadth, updated_at = excluded.updated_at", &st);
+	return rc < 0 ? rc : 0;
+}
+
+int gx_stats_refresh_service(struct gx_stats_batch *b, int64_t cid)
+{
+	struct service v;
+	int rc = service_read(b, cid, &v);
+	struct gx_stmt *st;
+	if (!rc)
+		rc = gx_conn_prepare(b->c,
+			"INSERT INTO customer_stats (tenant_id, customer_id, activity_count, cost_to_serve, last_contact_at, "
+			"relationship_breadth, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+			"ON CONFLICT (tenant_id, customer_id) DO UPDATE SET activity_count = excluded.activity_count, "
+			"cost_to_serve = excluded.cost_to_serve, last_contact_at = excluded.last_contact_at, "
+			"relationship_breadth = excluded.relationship_breadth, updated_at = excluded.updated_at", &st);
 	if (rc)
 		return rc;
 	char now[40];
 	gx_utc_iso(gx_now_ms(), now, sizeof now);
 	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
 	gx_stmt_bind_int64(st, 2, cid);
-	gx_stmt_bind_int64(st, 3, count);
-	gx_stmt_bind_int64(st, 4, cost);
-	bind_opt_str(st, 5, last);
-	gx_stmt_bind_int64(st, 6, breadth);
+	gx_stmt_bind_int64(st, 3, v.count);
+	gx_stmt_bind_int64(st, 4, v.cost);
+	bind_opt_str(st, 5, v.last);
+	gx_stmt_bind_int64(st, 6, v.breadth);
 	gx_stmt_bind_str(st, 7, now);
 	rc = step_done(st);
 	if (!rc)
 		rc = gx_stats_touch(b, cid);
 	return rc;
+}
+
+/* Writes the new row of a customer that had none: its purchase columns r
+ * and its service columns in one INSERT (srow_save and then
+ * gx_stats_refresh_service wrote it twice: a second B-tree update of every
+ * new row of an import). */
+static int srow_insert_new(struct gx_stats_batch *b, int64_t cid, const struct srow *r)
+{
+	struct service v;
+	int rc = service_read(b, cid, &v);
+	struct gx_stmt *st;
+	if (!rc)
+		rc = gx_conn_prepare(b->c,
+			"INSERT INTO customer_stats (tenant_id, customer_id, currency, transaction_count, purchase_count, "
+			"repeat_count, revenue, purchase_amount, first_day_amount, cost, gross_margin, first_purchase_at, "
+			"last_purchase_at, first_purchase_day, last_purchase_day, first_purchase_month, activity_count, "
+			"cost_to_serve, last_contact_at, relationship_breadth, updated_at) "
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st);
+	if (rc)
+		return rc;
+	char now[40], month[8] = "";
+	gx_utc_iso(gx_now_ms(), now, sizeof now);
+	if (r->has_first)
+		gx_day_month(r->first_day, month, sizeof month);
+	int k = 1;
+	gx_stmt_bind_int64(st, k++, b->ctx->tenant_id);
+	gx_stmt_bind_int64(st, k++, cid);
+	bind_opt_str(st, k++, r->currency);
+	gx_stmt_bind_int64(st, k++, r->tx_count);
+	gx_stmt_bind_int64(st, k++, r->purchase_count);
+	gx_stmt_bind_int64(st, k++, r->purchase_count > 1 ? r->purchase_count - 1 : 0);
+	gx_stmt_bind_int64(st, k++, r->revenue);
+	gx_stmt_bind_int64(st, k++, r->purchase_amount);
+	gx_stmt_bind_int64(st, k++, r->first_day_amount);
+	gx_stmt_bind_int64(st, k++, r->cost);
+	gx_stmt_bind_int64(st, k++, r->revenue - r->cost);
+	if (r->has_first) {
+		gx_stmt_bind_str(st, k++, r->first_at);
+		gx_stmt_bind_str(st, k++, r->last_at);
+		gx_stmt_bind_int64(st, k++, r->first_day);
+		gx_stmt_bind_int64(st, k++, r->last_day);
+		gx_stmt_bind_str(st, k++, month);
+	} else {
+		for (int i = 0; i < 5; i++)
+			gx_stmt_bind_null(st, k++);
+	}
+	gx_stmt_bind_int64(st, k++, v.count);
+	gx_stmt_bind_int64(st, k++, v.cost);
+	bind_opt_str(st, k++, v.last);
+	gx_stmt_bind_int64(st, k++, v.breadth);
+	gx_stmt_bind_str(st, k++, now);
+	return step_done(st);
 }
 
 /* ---- incremental: one new transaction ------------------------------------------------------ */
@@ -670,11 +734,8 @@ int gx_stats_add(struct gx_stats_batch *b, const struct gx_tx *t)
 			copy_text(r.last_at, sizeof r.last_at, t->occurred_at);
 		}
 	}
-	bool was_new = !r.exists;
-	rc = srow_save(b, t->customer_id, &r);
 	/* a new row starts with the service part as it stands */
-	if (!rc && was_new)
-		rc = gx_stats_refresh_service(b, t->customer_id);
+	rc = r.exists ? srow_save(b, t->customer_id, &r) : srow_insert_new(b, t->customer_id, &r);
 	char month[8];
 	gx_day_month(day, month, sizeof month);
 	if (!rc)
@@ -1351,9 +1412,8 @@ static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, 
 		}
 	}
 	if (!rc)
-		rc = b->rebuilding ? rebuilt_save(b, cid, &r) : srow_save(b, cid, &r);
-	if (!rc && !orig.exists && !b->rebuilding)
-		rc = gx_stats_refresh_service(b, cid);
+		rc = b->rebuilding ? rebuilt_save(b, cid, &r)
+		     : orig.exists ? srow_save(b, cid, &r) : srow_insert_new(b, cid, &r);
 	/* months: the rows are in time order, so a month's rows are together
 	 * (the upsert adds, so a month met twice is still right) */
 	for (size_t i = 0; !rc && i < n;) {
