@@ -55,6 +55,38 @@ int gx_analytics_score_all(struct gx_store *s, int64_t tenant_id, json_t **summa
 /* The same pass inside c's open write transaction (tz: the tenant's zone),
  * for a rebuild that scores before it commits. */
 int gx_analytics_score_in(struct gx_ctx *ctx, struct gx_conn *c, struct gx_tz *tz, json_t **summary);
+/* A customer's statistics as a scoring pass reads them, and the scores it
+ * computes (the columns of customer_stats they go to are named alike). */
+struct gx_score_row {
+	int64_t customer_id;
+	char currency[8];          /* "" when none */
+	int64_t transaction_count, purchase_count, revenue, purchase_amount, first_day_amount, gross_margin,
+		cost_to_serve;
+	bool has_first;            /* a first purchase day (and purchase_count > 0) */
+	int64_t first_day, last_day, first_ms;
+};
+struct gx_scores {
+	int64_t profit;
+	const char *tier;          /* NULL: none */
+	int r, f, m;               /* 0: no RFM (then cell and segment are none too) */
+	char cell[4];
+	const char *segment;
+	bool has_bg, has_gg;       /* p_alive and expected_purchases; expected_spend and clv */
+	double p_alive, expected_purchases, expected_spend;
+	int64_t clv;
+	bool decline, has_decline; /* has_decline: decline_recent and decline_expected */
+	int64_t decline_recent, decline_expected;
+};
+/* The full scoring pass of gx_analytics_score_in over rows[0..n) held in
+ * memory instead of read from customer_stats (a rebuild, which writes each
+ * row once with its scores): the same thresholds (from the rows of live
+ * customers; stored in analytics_state) and the same scores, handed to
+ * put(u, i, scores, scored_at) for each row in turn; put's error stops the
+ * pass and is returned. GX_ENOMEM, GX_EDB. */
+int gx_analytics_score_rows(struct gx_ctx *ctx, struct gx_conn *c, struct gx_tz *tz,
+			    const struct gx_score_row *rows, size_t n,
+			    int (*put)(void *u, size_t i, const struct gx_scores *o, const char *scored_at),
+			    void *u, json_t **summary);
 /* Fits BG/NBD and Gamma-Gamma per currency on the statistics, stores the
  * fits (clv_fits) and runs the full scoring pass. user_id is recorded.
  * *out = {"fits": [...], ...}. */

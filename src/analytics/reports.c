@@ -646,7 +646,8 @@ int gx_analytics_decline(struct gx_ctx *ctx, int limit, json_t **out)
 	char *sql = rc ? NULL : with_vis(ctx,
 		"SELECT s.customer_id, customers.name, customers.code, s.decline_recent, s.decline_expected, "
 		"s.last_purchase_at, s.revenue, s.currency, s.segment, s.clv FROM customer_stats s JOIN customers ON "
-		"customers.tenant_id = s.tenant_id AND customers.id = s.customer_id WHERE s.tenant_id = ? AND s.decline = 1 "
+		"customers.tenant_id = s.tenant_id AND customers.id = s.customer_id WHERE s.tenant_id = ? AND s.customer_id IN "
+		"(SELECT customer_id FROM customer_stats WHERE tenant_id = ? AND decline = 1) "
 		"AND customers.deleted_at IS NULL%s ORDER BY s.decline_expected - s.decline_recent DESC, s.customer_id", &e.vis);
 	if (!rc)
 		rc = sql ? gx_conn_prepare(e.c, sql, &st) : GX_ENOMEM;
@@ -654,7 +655,8 @@ int gx_analytics_decline(struct gx_ctx *ctx, int limit, json_t **out)
 	int64_t count = 0;
 	if (!rc) {
 		gx_stmt_bind_int64(st, 1, ctx->tenant_id);
-		bind_vis(st, 2, &e.vis);
+		gx_stmt_bind_int64(st, 2, ctx->tenant_id);
+		bind_vis(st, 3, &e.vis);
 		while ((rc = gx_stmt_step(st)) == GX_ROW) {
 			count++;
 			if (count > limit)

@@ -449,19 +449,6 @@ struct window {
 	int64_t recent, baseline, baseline_purchases;
 };
 
-struct scores {
-	int64_t profit;
-	const char *tier;
-	int r, f, m; /* 0: none */
-	char cell[4];
-	const char *segment;
-	bool has_bg, has_gg;
-	double p_alive, expected_purchases, expected_spend;
-	int64_t clv;
-	bool decline, has_decline;
-	int64_t decline_recent, decline_expected;
-};
-
 const char *gx_analytics_tier(const struct gx_analytics_settings *s, int64_t margin, int64_t cost_to_serve,
 			      bool has_data)
 {
@@ -495,7 +482,7 @@ static struct gx_clv_summary clv_summary(const struct srec *r, int64_t today)
 }
 
 static void compute_scores(struct scorer *sc, struct cur_state *cs, const struct srec *r, const struct window *w,
-			   struct scores *o)
+			   struct gx_scores *o)
 {
 	memset(o, 0, sizeof *o);
 	const struct gx_analytics_settings *set = &sc->set;
@@ -560,7 +547,7 @@ static void compute_scores(struct scorer *sc, struct cur_state *cs, const struct
  * when tier, segment, clv and decline (each indexed) stay, they are left
  * out of the SET (a rescore of a million customers: 4 million index
  * entries not rewritten). */
-static int write_scores(struct scorer *sc, const struct srec *old, const struct scores *o)
+static int write_scores(struct scorer *sc, const struct srec *old, const struct gx_scores *o)
 {
 	bool same = strcmp(old->tier, o->tier ? o->tier : "") == 0 &&
 		    strcmp(old->segment, o->r ? o->segment : "") == 0 && old->has_clv == o->has_gg &&
@@ -695,7 +682,7 @@ int gx_analytics_score_customers(struct gx_ctx *ctx, struct gx_conn *c, struct g
 		struct window w;
 		if (!rc && r.has_first)
 			rc = window_of(&sc, r.customer_id, &w);
-		struct scores o;
+		struct gx_scores o;
 		if (!rc) {
 			compute_scores(&sc, cs, &r, r.has_first ? &w : NULL, &o);
 			rc = write_scores(&sc, &r, &o);
@@ -819,6 +806,53 @@ static int by_vals_currency(const void *a, const void *b)
 	return strcmp(((const struct vals *)a)->currency, ((const struct vals *)b)->currency);
 }
 
+/* Adds one customer's values to the values of its currency (v[0..*nv), at
+ * most 16 currencies: more than anyone uses; *last remembers the previous
+ * row's). */
+static int vals_add(struct vals *v, int *nv, int *last, const char *cur, int64_t r, int64_t f, int64_t m)
+{
+	if (*last < 0 || strcmp(v[*last].currency, cur) != 0) {
+		for (*last = 0; *last < *nv && strcmp(v[*last].currency, cur) != 0; ++*last)
+			;
+		if (*last == *nv) {
+			if (*nv == 16) {
+				*last = -1;
+				return 0;
+			}
+			snprintf(v[(*nv)++].currency, sizeof v[0].currency, "%s", cur);
+		}
+	}
+	return vals_push(&v[*last], r, f, m);
+}
+
+/* Stores the thresholds of v[0..nv) in currency order, names them in
+ * currencies, frees the values, and drops the thresholds of a currency
+ * nobody buys in any more. rc: an earlier error (only frees). */
+static int breaks_store(struct scorer *sc, struct vals *v, int nv, json_t *currencies, int rc)
+{
+	qsort(v, (size_t)nv, sizeof v[0], by_vals_currency);
+	for (int i = 0; i < nv; i++) {
+		if (!rc) {
+			rc = store_breaks(sc, &v[i]);
+			json_array_append_new(currencies, json_string(v[i].currency));
+		}
+		free(v[i].r);
+		free(v[i].f);
+		free(v[i].m);
+	}
+	struct gx_stmt *st;
+	if (!rc)
+		rc = gx_conn_prepare(sc->c, "DELETE FROM analytics_state WHERE tenant_id = ? AND scored_at <> ?", &st);
+	if (!rc) {
+		gx_stmt_bind_int64(st, 1, sc->ctx->tenant_id);
+		gx_stmt_bind_str(st, 2, sc->now_iso);
+		rc = gx_stmt_step(st);
+		gx_stmt_reset(st);
+		rc = rc < 0 ? rc : 0;
+	}
+	return rc;
+}
+
 /* The quintile thresholds of each currency from the statistics of the live
  * customers with purchases, read as the refit reads them: the live ids in
  * order, then customer_stats in table order (NOT INDEXED on SQLite) with a
@@ -843,21 +877,10 @@ static int compute_breaks(struct scorer *sc, json_t *currencies)
 		gx_stmt_bind_int64(st, 1, sc->ctx->tenant_id);
 		while ((rc = gx_stmt_step(st)) == GX_ROW) {
 			int64_t id = gx_stmt_col_int64(st, 0);
-			const char *cur = gx_stmt_col_text(st, 1);
 			if (!bsearch(&id, live, nlive, sizeof *live, cmp_i64))
 				continue;
-			if (last < 0 || strcmp(v[last].currency, cur) != 0) {
-				for (last = 0; last < nv && strcmp(v[last].currency, cur) != 0; last++)
-					;
-				if (last == nv) {
-					if (nv == 16) {
-						last = -1;
-						continue; /* more currencies than anyone uses */
-					}
-					snprintf(v[nv++].currency, sizeof v[0].currency, "%s", cur);
-				}
-			}
-			rc = vals_push(&v[last], gx_stmt_col_int64(st, 2), gx_stmt_col_int64(st, 3), gx_stmt_col_int64(st, 4));
+			rc = vals_add(v, &nv, &last, gx_stmt_col_text(st, 1), gx_stmt_col_int64(st, 2),
+				      gx_stmt_col_int64(st, 3), gx_stmt_col_int64(st, 4));
 			if (rc)
 				break;
 		}
@@ -865,27 +888,27 @@ static int compute_breaks(struct scorer *sc, json_t *currencies)
 		rc = rc < 0 ? rc : 0;
 	}
 	free(live);
-	qsort(v, (size_t)nv, sizeof v[0], by_vals_currency);
-	for (int i = 0; i < nv; i++) {
-		if (!rc) {
-			rc = store_breaks(sc, &v[i]);
-			json_array_append_new(currencies, json_string(v[i].currency));
-		}
-		free(v[i].r);
-		free(v[i].f);
-		free(v[i].m);
+	return breaks_store(sc, v, nv, currencies, rc);
+}
+
+/* The same thresholds from rows in memory (gx_analytics_score_rows). */
+static int breaks_of_rows(struct scorer *sc, const struct gx_score_row *rows, size_t n, json_t *currencies)
+{
+	int64_t *live = NULL;
+	size_t nlive = 0;
+	int rc = live_ids(sc->c, sc->ctx->tenant_id, &live, &nlive);
+	struct vals v[16];
+	int nv = 0, last = -1;
+	memset(v, 0, sizeof v);
+	for (size_t i = 0; !rc && i < n; i++) {
+		const struct gx_score_row *r = &rows[i];
+		if (r->purchase_count <= 0 || !*r->currency ||
+		    !bsearch(&r->customer_id, live, nlive, sizeof *live, cmp_i64))
+			continue;
+		rc = vals_add(v, &nv, &last, r->currency, r->last_day, r->purchase_count, r->revenue);
 	}
-	/* a currency nobody buys in any more has no thresholds */
-	if (!rc)
-		rc = gx_conn_prepare(sc->c, "DELETE FROM analytics_state WHERE tenant_id = ? AND scored_at <> ?", &st);
-	if (!rc) {
-		gx_stmt_bind_int64(st, 1, sc->ctx->tenant_id);
-		gx_stmt_bind_str(st, 2, sc->now_iso);
-		rc = gx_stmt_step(st);
-		gx_stmt_reset(st);
-		rc = rc < 0 ? rc : 0;
-	}
-	return rc;
+	free(live);
+	return breaks_store(sc, v, nv, currencies, rc);
 }
 
 static int by_customer(const void *a, const void *b)
@@ -1017,7 +1040,7 @@ int gx_analytics_score_in(struct gx_ctx *ctx, struct gx_conn *c, struct gx_tz *t
 				rc = load_currency(&sc, rows[i].currency, &cs);
 			struct window key = {.customer_id = rows[i].customer_id}, zero = key;
 			struct window *hit = nw ? bsearch(&key, w, nw, sizeof *w, by_customer) : NULL;
-			struct scores o;
+			struct gx_scores o;
 			if (!rc) {
 				compute_scores(&sc, cs, &rows[i], rows[i].has_first ? (hit ? hit : &zero) : NULL, &o);
 				rc = write_scores(&sc, &rows[i], &o);
@@ -1034,6 +1057,58 @@ int gx_analytics_score_in(struct gx_ctx *ctx, struct gx_conn *c, struct gx_tz *t
 		gx_clv_memo_free(sc.cur[i].memo);
 	if (!rc && summary)
 		*summary = json_pack("{s:I, s:O, s:s}", "customers", (json_int_t)scored, "currencies", currencies,
+				     "scored_at", sc.now_iso);
+	json_decref(currencies);
+	return rc;
+}
+
+int gx_analytics_score_rows(struct gx_ctx *ctx, struct gx_conn *c, struct gx_tz *tz,
+			    const struct gx_score_row *rows, size_t n,
+			    int (*put)(void *u, size_t i, const struct gx_scores *o, const char *scored_at),
+			    void *u, json_t **summary)
+{
+	if (summary)
+		*summary = NULL;
+	struct scorer sc;
+	int rc = scorer_init(&sc, ctx, c, tz);
+	sc.memoise = true;
+	json_t *currencies = json_array();
+	if (!rc)
+		rc = breaks_of_rows(&sc, rows, n, currencies);
+	struct window *w = NULL;
+	size_t nw = 0;
+	if (!rc)
+		rc = load_windows(&sc, &w, &nw);
+	for (size_t i = 0; !rc && i < n; i++) {
+		/* the row as srec_read would read it back (no stored scores) */
+		const struct gx_score_row *x = &rows[i];
+		struct srec r = {.customer_id = x->customer_id, .transaction_count = x->transaction_count,
+				 .purchase_count = x->purchase_count, .revenue = x->revenue,
+				 .purchase_amount = x->purchase_amount, .first_day_amount = x->first_day_amount,
+				 .gross_margin = x->gross_margin, .cost_to_serve = x->cost_to_serve,
+				 .has_first = x->has_first && x->purchase_count > 0};
+		memcpy(r.currency, x->currency, sizeof r.currency);
+		if (r.has_first) {
+			r.first_day = x->first_day;
+			r.last_day = x->last_day;
+			r.first_ms = x->first_ms;
+		}
+		struct cur_state *cs = NULL;
+		if (*r.currency)
+			rc = load_currency(&sc, r.currency, &cs);
+		struct window key = {.customer_id = r.customer_id}, zero = key;
+		struct window *hit = nw ? bsearch(&key, w, nw, sizeof *w, by_customer) : NULL;
+		struct gx_scores o;
+		if (!rc) {
+			compute_scores(&sc, cs, &r, r.has_first ? (hit ? hit : &zero) : NULL, &o);
+			rc = put(u, i, &o, sc.now_iso);
+		}
+	}
+	free(w);
+	for (int i = 0; i < sc.ncur; i++)
+		gx_clv_memo_free(sc.cur[i].memo);
+	if (!rc && summary)
+		*summary = json_pack("{s:I, s:O, s:s}", "customers", (json_int_t)n, "currencies", currencies,
 				     "scored_at", sc.now_iso);
 	json_decref(currencies);
 	return rc;

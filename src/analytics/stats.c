@@ -19,6 +19,7 @@
 #define DAY_MS 86400000LL
 
 static void pending_free(struct gx_stats_pending *p);
+static void rebuilt_free(struct gx_stats_rebuilt *rb);
 static int pattern_owner(struct gx_stats_batch *b, int64_t cid, const char *product, const char *cat, bool gained);
 static int patterns_write(struct gx_stats_batch *b);
 
@@ -146,6 +147,7 @@ int gx_stats_end(struct gx_stats_batch *b, int rc)
 	if (!rc)
 		rc = gx_stats_flush(b);
 	pending_free(b->pend);
+	rebuilt_free(b->rebuilt);
 	if (!rc && gx_stats_touched(b))
 		rc = gx_analytics_score_customers(b->ctx, b->c, b->tz, b->dirty, b->ndirty);
 	free(b->dirty);
@@ -250,13 +252,242 @@ static int srow_save(struct gx_stats_batch *b, int64_t cid, const struct srow *r
 	return step_done(st);
 }
 
+/* ---- a rebuild's rows: held in memory, scored, written once ----------------------------- */
+
+/* A rebuild empties customer_stats, so instead of an upsert per customer at
+ * each flush, another for its activities and its team, and an UPDATE of
+ * every row by the scoring pass, it keeps the rows here (about 200 bytes a
+ * customer), in customer order, and writes each once, scores included, with
+ * a plain INSERT in key order (rebuilt_write). */
+struct rrow {
+	int64_t cid;
+	struct srow r;
+	int64_t activity_count, cost_to_serve, breadth;
+	char *last_contact; /* owned; NULL: none */
+};
+
+struct gx_stats_rebuilt {
+	struct rrow *v;
+	size_t n, cap;
+	size_t sorted; /* v[0..sorted) in customer order; the rest appended since */
+};
+
+static void rebuilt_free(struct gx_stats_rebuilt *rb)
+{
+	if (!rb)
+		return;
+	for (size_t i = 0; i < rb->n; i++)
+		free(rb->v[i].last_contact);
+	free(rb->v);
+	free(rb);
+}
+
+static int by_rrow(const void *x, const void *y)
+{
+	int64_t a = ((const struct rrow *)x)->cid, b = ((const struct rrow *)y)->cid;
+	return a < b ? -1 : a > b;
+}
+
+/* Puts the rows appended since the last call in customer order. */
+static void rebuilt_sort(struct gx_stats_rebuilt *rb)
+{
+	if (!rb || rb->sorted == rb->n)
+		return;
+	bool ordered = true;
+	for (size_t i = rb->sorted ? rb->sorted : 1; ordered && i < rb->n; i++)
+		ordered = rb->v[i - 1].cid < rb->v[i].cid;
+	if (!ordered)
+		qsort(rb->v, rb->n, sizeof *rb->v, by_rrow);
+	rb->sorted = rb->n;
+}
+
+/* The row of customer cid (*out NULL when none yet; create: a new row,
+ * zero, appended). The pointer holds until the next append. */
+static int rebuilt_get(struct gx_stats_batch *b, int64_t cid, bool create, struct rrow **out)
+{
+	*out = NULL;
+	if (!b->rebuilt && !(b->rebuilt = calloc(1, sizeof *b->rebuilt)))
+		return GX_ENOMEM;
+	struct gx_stats_rebuilt *rb = b->rebuilt;
+	struct rrow key = {.cid = cid};
+	*out = rb->sorted ? bsearch(&key, rb->v, rb->sorted, sizeof *rb->v, by_rrow) : NULL;
+	if (*out || !create)
+		return 0;
+	int rc = gx_grow(&rb->v, &rb->cap, rb->n + 1, sizeof *rb->v, 4096);
+	if (rc)
+		return rc;
+	*out = &rb->v[rb->n++];
+	**out = (struct rrow){.cid = cid};
+	return 0;
+}
+
+/* srow_load and srow_save of a rebuild. */
+static int rebuilt_load(struct gx_stats_batch *b, int64_t cid, struct srow *r)
+{
+	struct rrow *x;
+	int rc = rebuilt_get(b, cid, false, &x);
+	if (x)
+		*r = x->r;
+	else
+		memset(r, 0, sizeof *r);
+	return rc;
+}
+
+static int rebuilt_save(struct gx_stats_batch *b, int64_t cid, const struct srow *r)
+{
+	struct rrow *x;
+	int rc = rebuilt_get(b, cid, true, &x);
+	if (!rc) {
+		x->r = *r;
+		x->r.exists = true;
+	}
+	return rc;
+}
+
+struct rebuilt_put {
+	struct gx_stats_batch *b;
+	char now[40];
+};
+
+/* Writes row i of the rebuild with its scores o (gx_analytics_score_rows):
+ * the columns srow_save, rebuild_service and write_scores set. */
+static int rebuilt_put(void *u, size_t i, const struct gx_scores *o, const char *scored_at)
+{
+	struct rebuilt_put *w = u;
+	struct gx_stats_batch *b = w->b;
+	const struct rrow *x = &b->rebuilt->v[i];
+	const struct srow *r = &x->r;
+	struct gx_stmt *st;
+	int rc = gx_conn_prepare(b->c,
+		"INSERT INTO customer_stats (tenant_id, customer_id, currency, transaction_count, purchase_count, "
+		"repeat_count, revenue, purchase_amount, first_day_amount, cost, gross_margin, first_purchase_at, "
+		"last_purchase_at, first_purchase_day, last_purchase_day, first_purchase_month, cost_to_serve, "
+		"activity_count, last_contact_at, relationship_breadth, profit, tier, r_score, f_score, m_score, "
+		"rfm_cell, segment, p_alive, expected_purchases, expected_spend, clv, decline, decline_recent, "
+		"decline_expected, scored_at, updated_at) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+		"?, ?, ?, ?)", &st);
+	if (rc)
+		return rc;
+	char month[8] = "";
+	if (r->has_first)
+		gx_day_month(r->first_day, month, sizeof month);
+	int k = 1;
+	gx_stmt_bind_int64(st, k++, b->ctx->tenant_id);
+	gx_stmt_bind_int64(st, k++, x->cid);
+	bind_opt_str(st, k++, r->currency);
+	gx_stmt_bind_int64(st, k++, r->tx_count);
+	gx_stmt_bind_int64(st, k++, r->purchase_count);
+	gx_stmt_bind_int64(st, k++, r->purchase_count > 1 ? r->purchase_count - 1 : 0);
+	gx_stmt_bind_int64(st, k++, r->revenue);
+	gx_stmt_bind_int64(st, k++, r->purchase_amount);
+	gx_stmt_bind_int64(st, k++, r->first_day_amount);
+	gx_stmt_bind_int64(st, k++, r->cost);
+	gx_stmt_bind_int64(st, k++, r->revenue - r->cost);
+	if (r->has_first) {
+		gx_stmt_bind_str(st, k++, r->first_at);
+		gx_stmt_bind_str(st, k++, r->last_at);
+		gx_stmt_bind_int64(st, k++, r->first_day);
+		gx_stmt_bind_int64(st, k++, r->last_day);
+		gx_stmt_bind_str(st, k++, month);
+	} else {
+		for (int j = 0; j < 5; j++)
+			gx_stmt_bind_null(st, k++);
+	}
+	gx_stmt_bind_int64(st, k++, x->cost_to_serve);
+	gx_stmt_bind_int64(st, k++, x->activity_count);
+	bind_opt_str(st, k++, x->last_contact);
+	gx_stmt_bind_int64(st, k++, x->breadth);
+	gx_stmt_bind_int64(st, k++, o->profit);
+	bind_opt_str(st, k++, o->tier);
+	if (o->r) {
+		gx_stmt_bind_int64(st, k++, o->r);
+		gx_stmt_bind_int64(st, k++, o->f);
+		gx_stmt_bind_int64(st, k++, o->m);
+		gx_stmt_bind_str(st, k++, o->cell);
+		gx_stmt_bind_str(st, k++, o->segment);
+	} else {
+		for (int j = 0; j < 5; j++)
+			gx_stmt_bind_null(st, k++);
+	}
+	if (o->has_bg) {
+		gx_stmt_bind_double(st, k++, o->p_alive);
+		gx_stmt_bind_double(st, k++, o->expected_purchases);
+	} else {
+		gx_stmt_bind_null(st, k++);
+		gx_stmt_bind_null(st, k++);
+	}
+	if (o->has_gg) {
+		gx_stmt_bind_double(st, k++, o->expected_spend);
+		gx_stmt_bind_int64(st, k++, o->clv);
+	} else {
+		gx_stmt_bind_null(st, k++);
+		gx_stmt_bind_null(st, k++);
+	}
+	gx_stmt_bind_int64(st, k++, o->decline);
+	if (o->has_decline) {
+		gx_stmt_bind_int64(st, k++, o->decline_recent);
+		gx_stmt_bind_int64(st, k++, o->decline_expected);
+	} else {
+		gx_stmt_bind_null(st, k++);
+		gx_stmt_bind_null(st, k++);
+	}
+	gx_stmt_bind_str(st, k++, scored_at);
+	gx_stmt_bind_str(st, k++, w->now);
+	return step_done(st);
+}
+
+/* Scores the rebuild's rows and writes them, in customer order. *customers
+ * gets the number written. */
+static int rebuilt_write(struct gx_stats_batch *b, int64_t *customers)
+{
+	struct gx_stats_rebuilt *rb = b->rebuilt;
+	size_t n = rb ? rb->n : 0;
+	rebuilt_sort(rb);
+	struct gx_score_row *rows = n ? malloc(n * sizeof *rows) : NULL;
+	if (n && !rows)
+		return GX_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct rrow *x = &rb->v[i];
+		const struct srow *r = &x->r;
+		struct gx_score_row *s = &rows[i];
+		*s = (struct gx_score_row){.customer_id = x->cid, .transaction_count = r->tx_count,
+					   .purchase_count = r->purchase_count, .revenue = r->revenue,
+					   .purchase_amount = r->purchase_amount, .first_day_amount = r->first_day_amount,
+					   .gross_margin = r->revenue - r->cost, .cost_to_serve = x->cost_to_serve,
+					   .has_first = r->has_first && r->purchase_count > 0};
+		copy_text(s->currency, sizeof s->currency, r->currency);
+		if (s->has_first) {
+			s->first_day = r->first_day;
+			s->last_day = r->last_day;
+			/* as the scoring reads it back from first_purchase_at */
+			if (gx_time_parse(r->first_at, &s->first_ms))
+				s->first_ms = r->first_day * 86400000LL;
+		}
+	}
+	struct rebuilt_put w = {.b = b};
+	gx_utc_iso(gx_now_ms(), w.now, sizeof w.now);
+	json_t *summary = NULL;
+	int rc = gx_analytics_score_rows(b->ctx, b->c, b->tz, rows, n, rebuilt_put, &w, &summary);
+	if (!rc)
+		*customers = json_integer_value(json_object_get(summary, "customers"));
+	json_decref(summary);
+	free(rows);
+	return rc;
+}
+
 /* ---- the service part: activities and the relationship team ------------------------- */
 
-int gx_stats_refresh_service(struct gx_stats_batch *b, int64_t cid)
+/* The service columns of a customer, from its live activities and team. */
+struct service {
+	int64_t count, cost, breadth;
+	char last[40];
+};
+
+static int service_read(struct gx_stats_batch *b, int64_t cid, struct service *v)
 {
+	memset(v, 0, sizeof *v);
 	struct gx_stmt *st;
-	int64_t count = 0, cost = 0, breadth = 0;
-	char last[40] = "";
 	int rc = gx_conn_prepare(b->c,
 		"SELECT count(*), COALESCE(sum(cost), 0), max(CASE WHEN channel <> 'other' THEN occurred_at END) "
 		"FROM activities WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL", &st);
@@ -266,9 +497,9 @@ int gx_stats_refresh_service(struct gx_stats_batch *b, int64_t cid)
 	gx_stmt_bind_int64(st, 2, cid);
 	rc = gx_stmt_step(st);
 	if (rc == GX_ROW) {
-		count = gx_stmt_col_int64(st, 0);
-		cost = gx_stmt_col_int64(st, 1);
-		copy_text(last, sizeof last, gx_stmt_col_text(st, 2));
+		v->count = gx_stmt_col_int64(st, 0);
+		v->cost = gx_stmt_col_int64(st, 1);
+		copy_text(v->last, sizeof v->last, gx_stmt_col_text(st, 2));
 	}
 	gx_stmt_reset(st);
 	if (rc < 0)
@@ -281,31 +512,90 @@ int gx_stats_refresh_service(struct gx_stats_batch *b, int64_t cid)
 	gx_stmt_bind_int64(st, 2, cid);
 	rc = gx_stmt_step(st);
 	if (rc == GX_ROW)
-		breadth = gx_stmt_col_int64(st, 0);
+		v->breadth = gx_stmt_col_int64(st, 0);
 	gx_stmt_reset(st);
-	if (rc < 0)
-		return rc;
-	rc = gx_conn_prepare(b->c,
-		"INSERT INTO customer_stats (tenant_id, customer_id, activity_count, cost_to_serve, last_contact_at, "
-		"relationship_breadth, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-		"ON CONFLICT (tenant_id, customer_id) DO UPDATE SET activity_count = excluded.activity_count, "
-		"cost_to_serve = excluded.cost_to_serve, last_contact_at = excluded.last_contact_at, "
-		"relationship_breadth = excluded.relationship_breadth, updated_at = excluded.updated_at", &st);
+	return rc < 0 ? rc : 0;
+}
+
+int gx_stats_refresh_service(struct gx_stats_batch *b, int64_t cid)
+{
+	struct service v;
+	int rc = service_read(b, cid, &v);
+	struct gx_stmt *st;
+	if (!rc)
+		rc = gx_conn_prepare(b->c,
+			"INSERT INTO customer_stats (tenant_id, customer_id, activity_count, cost_to_serve, last_contact_at, "
+			"relationship_breadth, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+			"ON CONFLICT (tenant_id, customer_id) DO UPDATE SET activity_count = excluded.activity_count, "
+			"cost_to_serve = excluded.cost_to_serve, last_contact_at = excluded.last_contact_at, "
+			"relationship_breadth = excluded.relationship_breadth, updated_at = excluded.updated_at", &st);
 	if (rc)
 		return rc;
 	char now[40];
 	gx_utc_iso(gx_now_ms(), now, sizeof now);
 	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
 	gx_stmt_bind_int64(st, 2, cid);
-	gx_stmt_bind_int64(st, 3, count);
-	gx_stmt_bind_int64(st, 4, cost);
-	bind_opt_str(st, 5, last);
-	gx_stmt_bind_int64(st, 6, breadth);
+	gx_stmt_bind_int64(st, 3, v.count);
+	gx_stmt_bind_int64(st, 4, v.cost);
+	bind_opt_str(st, 5, v.last);
+	gx_stmt_bind_int64(st, 6, v.breadth);
 	gx_stmt_bind_str(st, 7, now);
 	rc = step_done(st);
 	if (!rc)
 		rc = gx_stats_touch(b, cid);
 	return rc;
+}
+
+/* Writes the new row of a customer that had none: its purchase columns r
+ * and its service columns in one INSERT (srow_save and then
+ * gx_stats_refresh_service wrote it twice: a second B-tree update of every
+ * new row of an import). */
+static int srow_insert_new(struct gx_stats_batch *b, int64_t cid, const struct srow *r)
+{
+	struct service v;
+	int rc = service_read(b, cid, &v);
+	struct gx_stmt *st;
+	if (!rc)
+		rc = gx_conn_prepare(b->c,
+			"INSERT INTO customer_stats (tenant_id, customer_id, currency, transaction_count, purchase_count, "
+			"repeat_count, revenue, purchase_amount, first_day_amount, cost, gross_margin, first_purchase_at, "
+			"last_purchase_at, first_purchase_day, last_purchase_day, first_purchase_month, activity_count, "
+			"cost_to_serve, last_contact_at, relationship_breadth, updated_at) "
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st);
+	if (rc)
+		return rc;
+	char now[40], month[8] = "";
+	gx_utc_iso(gx_now_ms(), now, sizeof now);
+	if (r->has_first)
+		gx_day_month(r->first_day, month, sizeof month);
+	int k = 1;
+	gx_stmt_bind_int64(st, k++, b->ctx->tenant_id);
+	gx_stmt_bind_int64(st, k++, cid);
+	bind_opt_str(st, k++, r->currency);
+	gx_stmt_bind_int64(st, k++, r->tx_count);
+	gx_stmt_bind_int64(st, k++, r->purchase_count);
+	gx_stmt_bind_int64(st, k++, r->purchase_count > 1 ? r->purchase_count - 1 : 0);
+	gx_stmt_bind_int64(st, k++, r->revenue);
+	gx_stmt_bind_int64(st, k++, r->purchase_amount);
+	gx_stmt_bind_int64(st, k++, r->first_day_amount);
+	gx_stmt_bind_int64(st, k++, r->cost);
+	gx_stmt_bind_int64(st, k++, r->revenue - r->cost);
+	if (r->has_first) {
+		gx_stmt_bind_str(st, k++, r->first_at);
+		gx_stmt_bind_str(st, k++, r->last_at);
+		gx_stmt_bind_int64(st, k++, r->first_day);
+		gx_stmt_bind_int64(st, k++, r->last_day);
+		gx_stmt_bind_str(st, k++, month);
+	} else {
+		for (int i = 0; i < 5; i++)
+			gx_stmt_bind_null(st, k++);
+	}
+	gx_stmt_bind_int64(st, k++, v.count);
+	gx_stmt_bind_int64(st, k++, v.cost);
+	bind_opt_str(st, k++, v.last);
+	gx_stmt_bind_int64(st, k++, v.breadth);
+	gx_stmt_bind_str(st, k++, now);
+	return step_done(st);
 }
 
 /* ---- incremental: one new transaction ------------------------------------------------------ */
@@ -314,12 +604,16 @@ static int month_add(struct gx_stats_batch *b, int64_t cid, const char *month, i
 		     int64_t transactions)
 {
 	struct gx_stmt *st;
-	int rc = gx_conn_prepare(b->c,
-		"INSERT INTO customer_months (tenant_id, customer_id, month, revenue, purchases, transactions) "
-		"VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, customer_id, month) DO UPDATE SET "
+#define MONTH_INSERT \
+	"INSERT INTO customer_months (tenant_id, customer_id, month, revenue, purchases, transactions) " \
+	"VALUES (?, ?, ?, ?, ?, ?)"
+	/* a rebuild's first flush writes into the emptied table, each row once */
+	int rc = gx_conn_prepare(b->c, b->rebuilding && !b->rebuild_flushed ? MONTH_INSERT
+		: MONTH_INSERT " ON CONFLICT (tenant_id, customer_id, month) DO UPDATE SET "
 		"revenue = customer_months.revenue + excluded.revenue, "
 		"purchases = customer_months.purchases + excluded.purchases, "
 		"transactions = customer_months.transactions + excluded.transactions", &st);
+#undef MONTH_INSERT
 	if (rc)
 		return rc;
 	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
@@ -340,9 +634,11 @@ static int product_add(struct gx_stats_batch *b, int64_t cid, const char *produc
 		       char *cat, size_t ccap)
 {
 	struct gx_stmt *st;
-#define PRODUCT_UPSERT \
+#define PRODUCT_INSERT \
 	"INSERT INTO customer_products (tenant_id, customer_id, product, category, quantity, revenue, purchases, " \
-	"last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, customer_id, product) DO UPDATE SET " \
+	"last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+#define PRODUCT_UPSERT \
+	PRODUCT_INSERT " ON CONFLICT (tenant_id, customer_id, product) DO UPDATE SET " \
 	"quantity = customer_products.quantity + excluded.quantity, " \
 	"revenue = customer_products.revenue + excluded.revenue, " \
 	"purchases = customer_products.purchases + excluded.purchases, " \
@@ -351,8 +647,10 @@ static int product_add(struct gx_stats_batch *b, int64_t cid, const char *produc
 	"category = CASE WHEN customer_products.category IS NULL OR excluded.category > customer_products.category " \
 	"THEN excluded.category ELSE customer_products.category END"
 	/* RETURNING costs SQLite a temporary table: only when asked */
-	int rc = gx_conn_prepare(b->c, owner ? PRODUCT_UPSERT " RETURNING purchases, category" : PRODUCT_UPSERT, &st);
+	int rc = gx_conn_prepare(b->c, owner ? PRODUCT_UPSERT " RETURNING purchases, category"
+				       : b->rebuilding && !b->rebuild_flushed ? PRODUCT_INSERT : PRODUCT_UPSERT, &st);
 #undef PRODUCT_UPSERT
+#undef PRODUCT_INSERT
 	if (rc)
 		return rc;
 	gx_stmt_bind_int64(st, 1, b->ctx->tenant_id);
@@ -436,11 +734,8 @@ int gx_stats_add(struct gx_stats_batch *b, const struct gx_tx *t)
 			copy_text(r.last_at, sizeof r.last_at, t->occurred_at);
 		}
 	}
-	bool was_new = !r.exists;
-	rc = srow_save(b, t->customer_id, &r);
 	/* a new row starts with the service part as it stands */
-	if (!rc && was_new)
-		rc = gx_stats_refresh_service(b, t->customer_id);
+	rc = r.exists ? srow_save(b, t->customer_id, &r) : srow_insert_new(b, t->customer_id, &r);
 	char month[8];
 	gx_day_month(day, month, sizeof month);
 	if (!rc)
@@ -971,6 +1266,77 @@ static int by_customer_time(const void *x, const void *y)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
+/* Sorts v[0..n) as qsort with by_customer_time would (the order is total:
+ * ids are unique), for less: a stable radix sort on the customer's offset
+ * from the smallest, 11 bits a pass, then each customer's rows by time,
+ * which they mostly are already (table order, a file in time order). A
+ * flush of 10M rows: qsort's merge sort was a ninth of a rebuild. */
+#define RADIX_BITS 11
+size_t gx_stats_radix_min;
+
+static void sort_by_customer_time(struct prow *v, size_t n)
+{
+	if (n < (gx_stats_radix_min ? gx_stats_radix_min : 4096)) {
+		qsort(v, n, sizeof *v, by_customer_time);
+		return;
+	}
+	int64_t lo = v[0].cid, hi = v[0].cid;
+	for (size_t i = 1; i < n; i++) {
+		if (v[i].cid < lo)
+			lo = v[i].cid;
+		if (v[i].cid > hi)
+			hi = v[i].cid;
+	}
+	uint64_t span = (uint64_t)hi - (uint64_t)lo;
+	int bits = 0;
+	while (bits < 64 && span >> bits)
+		bits++;
+	struct prow *tmp = bits <= 3 * RADIX_BITS ? malloc(n * sizeof *v) : NULL;
+	if (!tmp) {
+		qsort(v, n, sizeof *v, by_customer_time); /* sparse ids, or no memory for the copy */
+		return;
+	}
+	size_t at[1u << RADIX_BITS];
+	struct prow *src = v, *dst = tmp;
+	for (int shift = 0; shift < bits; shift += RADIX_BITS) {
+		memset(at, 0, sizeof at);
+		for (size_t i = 0; i < n; i++)
+			at[((uint64_t)src[i].cid - (uint64_t)lo) >> shift & ((1u << RADIX_BITS) - 1)]++;
+		size_t sum = 0;
+		for (size_t k = 0; k < (1u << RADIX_BITS); k++) {
+			size_t c = at[k];
+			at[k] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[at[((uint64_t)src[i].cid - (uint64_t)lo) >> shift & ((1u << RADIX_BITS) - 1)]++] = src[i];
+		struct prow *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof *v);
+	free(tmp);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && v[j].cid == v[i].cid)
+			j++;
+		if (j - i > 64) {
+			qsort(v + i, j - i, sizeof *v, by_customer_time);
+		} else {
+			for (size_t k = i + 1; k < j; k++) {
+				struct prow x = v[k];
+				size_t m = k;
+				for (; m > i && by_customer_time(&v[m - 1], &x) > 0; m--)
+					v[m] = v[m - 1];
+				v[m] = x;
+			}
+		}
+		i = j;
+	}
+}
+#undef RADIX_BITS
+
 static int by_product_time(const void *x, const void *y)
 {
 	const struct prow *a = x, *b = y;
@@ -1068,6 +1434,8 @@ static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, 
 	int rc = 0;
 	if (b->rebuilding && !b->rebuild_flushed)
 		memset(&orig, 0, sizeof orig);
+	else if (b->rebuilding)
+		rc = rebuilt_load(b, cid, &orig);
 	else
 		rc = srow_load(b, cid, &orig);
 	if (rc)
@@ -1115,9 +1483,8 @@ static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, 
 		}
 	}
 	if (!rc)
-		rc = srow_save(b, cid, &r);
-	if (!rc && !orig.exists && !b->rebuilding)
-		rc = gx_stats_refresh_service(b, cid);
+		rc = b->rebuilding ? rebuilt_save(b, cid, &r)
+		     : orig.exists ? srow_save(b, cid, &r) : srow_insert_new(b, cid, &r);
 	/* months: the rows are in time order, so a month's rows are together
 	 * (the upsert adds, so a month met twice is still right) */
 	for (size_t i = 0; !rc && i < n;) {
@@ -1196,7 +1563,8 @@ static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, 
 		free(own);
 	}
 	free(old);
-	if (!rc)
+	/* a rebuild scores every row after */
+	if (!rc && !b->rebuilding)
 		rc = gx_stats_touch(b, cid);
 	return rc;
 }
@@ -1207,7 +1575,7 @@ int gx_stats_flush(struct gx_stats_batch *b)
 	if (!p || !p->n)
 		return 0;
 	/* customer order: the upserts walk the indexes forward */
-	qsort(p->rows, p->n, sizeof *p->rows, by_customer_time);
+	sort_by_customer_time(p->rows, p->n);
 	int rc = 0;
 	for (size_t i = 0; !rc && i < p->n;) {
 		size_t j = i + 1;
@@ -1218,6 +1586,7 @@ int gx_stats_flush(struct gx_stats_batch *b)
 	}
 	p->n = 0;
 	b->rebuild_flushed = b->rebuilding;
+	rebuilt_sort(b->rebuilt);
 	if (!rc)
 		rc = patterns_write(b);
 	return rc;
@@ -1489,23 +1858,13 @@ int gx_stats_relationship_written(struct gx_ctx *ctx, struct gx_conn *c, const j
 
 static int rebuild_service(struct gx_stats_batch *b)
 {
-	/* activities, then teams, grouped per customer in one pass each */
+	/* activities, then teams, grouped per customer in one pass each, into
+	 * the rebuild's rows (a customer without transactions gets one) */
 	static const char *const sql[] = {
 		"SELECT customer_id, count(*), COALESCE(sum(cost), 0), max(CASE WHEN channel <> 'other' THEN occurred_at END) "
 		"FROM activities WHERE tenant_id = ? AND deleted_at IS NULL GROUP BY customer_id",
 		"SELECT customer_id, count(*) FROM relationships WHERE tenant_id = ? AND deleted_at IS NULL GROUP BY customer_id",
 	};
-	static const char *const upsert[] = {
-		"INSERT INTO customer_stats (tenant_id, customer_id, activity_count, cost_to_serve, last_contact_at, "
-		"updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, customer_id) DO UPDATE SET "
-		"activity_count = excluded.activity_count, cost_to_serve = excluded.cost_to_serve, "
-		"last_contact_at = excluded.last_contact_at, updated_at = excluded.updated_at",
-		"INSERT INTO customer_stats (tenant_id, customer_id, relationship_breadth, updated_at) VALUES (?, ?, ?, ?) "
-		"ON CONFLICT (tenant_id, customer_id) DO UPDATE SET relationship_breadth = excluded.relationship_breadth, "
-		"updated_at = excluded.updated_at",
-	};
-	char now[40];
-	gx_utc_iso(gx_now_ms(), now, sizeof now);
 	int rc = 0;
 	for (int k = 0; !rc && k < 2; k++) {
 		struct gx_stmt *sel;
@@ -1514,26 +1873,28 @@ static int rebuild_service(struct gx_stats_batch *b)
 			break;
 		gx_stmt_bind_int64(sel, 1, b->ctx->tenant_id);
 		while ((rc = gx_stmt_step(sel)) == GX_ROW) {
-			struct gx_stmt *st;
-			rc = gx_conn_prepare(b->c, upsert[k], &st);
+			struct rrow *x;
+			rc = rebuilt_get(b, gx_stmt_col_int64(sel, 0), true, &x);
 			if (rc)
 				break;
-			int i = 1;
-			int64_t cid = gx_stmt_col_int64(sel, 0);
-			gx_stmt_bind_int64(st, i++, b->ctx->tenant_id);
-			gx_stmt_bind_int64(st, i++, cid);
-			gx_stmt_bind_int64(st, i++, gx_stmt_col_int64(sel, 1));
-			if (k == 0) {
-				gx_stmt_bind_int64(st, i++, gx_stmt_col_int64(sel, 2));
-				bind_opt_str(st, i++, gx_stmt_col_text(sel, 3));
+			if (k == 1) {
+				x->breadth = gx_stmt_col_int64(sel, 1);
+				continue;
 			}
-			gx_stmt_bind_str(st, i++, now);
-			rc = step_done(st);
-			if (rc)
+			x->activity_count = gx_stmt_col_int64(sel, 1);
+			x->cost_to_serve = gx_stmt_col_int64(sel, 2);
+			const char *last = gx_stmt_col_text(sel, 3);
+			free(x->last_contact);
+			x->last_contact = last && *last ? strdup(last) : NULL;
+			if (last && *last && !x->last_contact) {
+				rc = GX_ENOMEM;
 				break;
+			}
 		}
 		gx_stmt_reset(sel);
 		rc = rc < 0 ? rc : 0;
+		/* the customers met first here in order, for the next pass's lookups */
+		rebuilt_sort(b->rebuilt);
 	}
 	return rc;
 }
@@ -1541,7 +1902,7 @@ static int rebuild_service(struct gx_stats_batch *b)
 /* The secondary indexes of the summary tables a rebuild emptied whole, on
  * SQLite: dropped before the rows go in and made again after (CREATE INDEX
  * sorts the keys once and writes each B-tree in order; entered row by row,
- * the keys of customer_products_product or customer_stats_revenue land at
+ * the keys of customer_products_product (product, customer) land at
  * random all over their trees). All in the rebuild's transaction: a reader
  * keeps the old rows and indexes until the commit, a failure rolls the drop
  * back. Not on PostgreSQL, where DROP INDEX would lock the readers out until
@@ -1652,7 +2013,9 @@ int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers)
 			rc = gx_conn_prepare(c, wipe[i][1], &st);
 		if (!rc)
 			rc = alone ? step_done(st) : delete_rows(&b, wipe[i][2], 0);
-		if (!rc && alone && i < 3 && sqlite)
+		/* customer_stats keeps its one index (0013): a partial index of the
+		 * few declining rows, cheaper kept than made again from every row */
+		if (!rc && alone && (i == 1 || i == 2) && sqlite)
 			rc = indexes_drop(c, table[i], &dropped);
 	}
 	/* one pass in table order (no sort, no index walk), aggregated in memory
@@ -1683,17 +2046,11 @@ int gx_stats_rebuild(struct gx_store *s, int64_t tenant_id, int64_t *customers)
 	}
 	if (!rc)
 		rc = rebuild_service(&b);
-	/* the scores come from the full pass below, not per customer */
+	/* the full scoring pass in the same transaction, over the rows in
+	 * memory: each row is written once, with its scores, before the indexes
+	 * are made */
 	if (!rc)
-		rc = gx_stats_flush(&b);
-	/* the full scoring pass in the same transaction, before the indexes are
-	 * made: its UPDATE of every row leaves no index entry to move */
-	json_t *summary = NULL;
-	if (!rc)
-		rc = gx_analytics_score_in(&ctx, c, b.tz, &summary);
-	if (!rc)
-		*customers = json_integer_value(json_object_get(summary, "customers"));
-	json_decref(summary);
+		rc = rebuilt_write(&b, customers);
 	rc = indexes_make(c, &dropped, rc);
 	b.ndirty = 0;
 	rc = gx_stats_end(&b, rc);

@@ -13,6 +13,7 @@
 
 struct gx_tz;
 struct gx_stats_pending;
+struct gx_stats_rebuilt;
 
 /* One transaction as the statistics see it. */
 struct gx_tx {
@@ -41,6 +42,7 @@ struct gx_stats_batch {
 	size_t window;            /* rows pending before a flush (0: the default) */
 	bool rebuilding;          /* the service columns are written afterwards */
 	bool rebuild_flushed;     /* a rebuild flushed before: rows of its customers may exist */
+	struct gx_stats_rebuilt *rebuilt; /* a rebuild's customer_stats rows, written once at the end */
 };
 
 /* Starts a batch (loads the tenant's time zone). GX_ENOMEM, GX_EDB. */
@@ -85,6 +87,9 @@ int gx_stats_relationship_written(struct gx_ctx *ctx, struct gx_conn *c, const j
 /* Rows a rebuild keeps in memory before it writes them (0: the default,
  * 8M). Tests set a few to make a rebuild cross its flush boundaries. */
 extern size_t gx_stats_rebuild_window;
+/* Pending rows from which a flush sorts them by radix rather than qsort
+ * (0: the default, 4096). Tests set 1 to sort every flush that way. */
+extern size_t gx_stats_radix_min;
 
 /* Recomputes every statistics row of a tenant from scratch in one write
  * transaction, then runs a full scoring pass. *customers gets the number of
