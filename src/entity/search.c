@@ -879,6 +879,32 @@ size_t gx_search_bulk_pending(struct gx_conn *c)
 	return b ? fts_pending(b) : pg_bulk_pending(c);
 }
 
+/* Past this many pending documents a read flushes them rather than scan them */
+#define BULK_SCAN_MAX 64
+
+bool gx_search_bulk_may_hold(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, const char *term,
+			     const char *upper)
+{
+	struct fts_bulk *b = fts_bulk_of(c);
+	if (!b)
+		return gx_search_bulk_pending(c) > 0; /* PostgreSQL: any pending term may */
+	if (b->n == 0)
+		return false;
+	if (b->n > BULK_SCAN_MAX)
+		return true;
+	char *lo = gx_search_token(ctx, c, entity, term), *hi = gx_search_token(ctx, c, entity, upper);
+	if (!lo || !hi)
+		return true;
+	/* every pending document, also one a later record of the bulk replaces:
+	 * a match too many costs a flush, never a miss */
+	for (size_t i = 0; i < b->n; i++) {
+		const struct fts_rec *r = &b->recs[i];
+		if (r->kind == FTS_PUT && r->len && gx_search_doc_has(b->bytes + r->off, r->len, lo, hi))
+			return true;
+	}
+	return false;
+}
+
 void gx_search_bulk_truncate(struct gx_conn *c, size_t mark)
 {
 	struct fts_bulk *b = fts_bulk_of(c);

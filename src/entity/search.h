@@ -63,6 +63,15 @@ int gx_search_bulk_end(struct gx_conn *c, bool write);
  * number of pending records): a mark for gx_search_bulk_truncate, and the
  * size to flush at. */
 size_t gx_search_bulk_pending(struct gx_conn *c);
+/* Whether a pending document of the bulk on c may hold a token of ctx's
+ * tenant in [term, upper) of entity (a condition of entity/search keys):
+ * a read of that range must flush the bulk first to see it. On SQLite the
+ * pending documents are scanned (up to a few dozen; more answer true); on
+ * PostgreSQL true whenever terms are pending. The FTS5 table's document of
+ * a record the bulk has since rewritten may still answer the read: a
+ * caller that reads the record itself sees it as it is. */
+bool gx_search_bulk_may_hold(struct gx_ctx *ctx, struct gx_conn *c, const char *entity, const char *term,
+			     const char *upper);
 /* Drops the terms added after mark (a row rolled back to its savepoint). */
 void gx_search_bulk_truncate(struct gx_conn *c, size_t mark);
 

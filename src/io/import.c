@@ -1878,7 +1878,12 @@ static int probe_cache_find(void *ud, const struct gx_sk_cond *t, const struct g
 	struct imp *im = ud;
 	struct probe *pr = t->prefix ? NULL : probe_find(im, t->term);
 	*rows = pr ? &pr->rows : NULL;
-	return pr ? 0 : flush_terms(im);
+	/* a flush only when a pending document may hold the term: on SQLite
+	 * each flush before a savepoint makes FTS5 write a segment of it (a
+	 * file of unrelated names flushed before every row) */
+	if (pr || !gx_search_bulk_may_hold(im->ctx, im->c, "customers", t->term, t->upper))
+		return 0;
+	return flush_terms(im);
 }
 
 /* Keeps a full list of an exact term (see struct probe). */
