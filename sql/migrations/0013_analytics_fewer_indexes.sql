@@ -73,4 +73,4 @@ CREATE TABLE customer_stats (
 ;
 INSERT INTO customer_stats SELECT * FROM customer_stats_v12 ORDER BY tenant_id, customer_id;
 DROP TABLE customer_stats_v12;
-CREATE INDEX customer_stats_decline ON customer_stats (tenant_id, decline) WHERE decline = 1;
+CREATE INDEX customer_stats_decline ON customer_stats (tenant_id, customer_id) WHERE decline = 1;
