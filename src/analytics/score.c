@@ -544,9 +544,9 @@ static void compute_scores(struct scorer *sc, struct cur_state *cs, const struct
 
 /* Writes the scores of a customer whose stored row is old. An UPDATE
  * rewrites the entry of every index on a column it sets, changed or not:
- * when tier, segment, clv and decline (each indexed) stay, they are left
- * out of the SET (a rescore of a million customers: 4 million index
- * entries not rewritten). */
+ * when tier, segment, clv and decline stay, they are left out of the SET
+ * (they were each indexed before 0013; decline still is, by a partial
+ * index of the declining rows). */
 static int write_scores(struct scorer *sc, const struct srec *old, const struct gx_scores *o)
 {
 	bool same = strcmp(old->tier, o->tier ? o->tier : "") == 0 &&

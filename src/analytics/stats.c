@@ -600,15 +600,18 @@ static int srow_insert_new(struct gx_stats_batch *b, int64_t cid, const struct s
 
 /* ---- incremental: one new transaction ------------------------------------------------------ */
 
-static int month_add(struct gx_stats_batch *b, int64_t cid, const char *month, int64_t revenue, int64_t purchases,
-		     int64_t transactions)
+/* fresh: the customer had no statistics row before this write, hence no
+ * months or products either (they are written with it and never removed
+ * without it): a plain INSERT, without the upsert's look for a row. */
+static int month_add(struct gx_stats_batch *b, bool fresh, int64_t cid, const char *month, int64_t revenue,
+		     int64_t purchases, int64_t transactions)
 {
 	struct gx_stmt *st;
 #define MONTH_INSERT \
 	"INSERT INTO customer_months (tenant_id, customer_id, month, revenue, purchases, transactions) " \
 	"VALUES (?, ?, ?, ?, ?, ?)"
 	/* a rebuild's first flush writes into the emptied table, each row once */
-	int rc = gx_conn_prepare(b->c, b->rebuilding && !b->rebuild_flushed ? MONTH_INSERT
+	int rc = gx_conn_prepare(b->c, fresh || (b->rebuilding && !b->rebuild_flushed) ? MONTH_INSERT
 		: MONTH_INSERT " ON CONFLICT (tenant_id, customer_id, month) DO UPDATE SET "
 		"revenue = customer_months.revenue + excluded.revenue, "
 		"purchases = customer_months.purchases + excluded.purchases, "
@@ -629,7 +632,7 @@ static int month_add(struct gx_stats_batch *b, int64_t cid, const char *month, i
  * customer owns the product now and did not before (purchases went from 0
  * up), 1 when it owns it and did before, 0 when it does not own it; *cat
  * (cap 200+) the row's category then. */
-static int product_add(struct gx_stats_batch *b, int64_t cid, const char *product, const char *category,
+static int product_add(struct gx_stats_batch *b, bool fresh, int64_t cid, const char *product, const char *category,
 		       int64_t quantity, int64_t revenue, int64_t purchases, const char *last_at, int *owner,
 		       char *cat, size_t ccap)
 {
@@ -648,7 +651,7 @@ static int product_add(struct gx_stats_batch *b, int64_t cid, const char *produc
 	"THEN excluded.category ELSE customer_products.category END"
 	/* RETURNING costs SQLite a temporary table: only when asked */
 	int rc = gx_conn_prepare(b->c, owner ? PRODUCT_UPSERT " RETURNING purchases, category"
-				       : b->rebuilding && !b->rebuild_flushed ? PRODUCT_INSERT : PRODUCT_UPSERT, &st);
+				       : fresh || (b->rebuilding && !b->rebuild_flushed) ? PRODUCT_INSERT : PRODUCT_UPSERT, &st);
 #undef PRODUCT_UPSERT
 #undef PRODUCT_INSERT
 	if (rc)
@@ -739,11 +742,11 @@ int gx_stats_add(struct gx_stats_batch *b, const struct gx_tx *t)
 	char month[8];
 	gx_day_month(day, month, sizeof month);
 	if (!rc)
-		rc = month_add(b, t->customer_id, month, t->amount, positive, 1);
+		rc = month_add(b, false, t->customer_id, month, t->amount, positive, 1);
 	if (!rc && t->product && *t->product) {
 		int owner = 0;
 		char cat[256] = "";
-		rc = product_add(b, t->customer_id, t->product, t->category, t->has_quantity ? t->quantity : 0,
+		rc = product_add(b, false, t->customer_id, t->product, t->category, t->has_quantity ? t->quantity : 0,
 				 t->amount, positive, t->occurred_at, &owner, cat, sizeof cat);
 		if (!rc && owner)
 			rc = pattern_owner(b, t->customer_id, t->product, cat, owner == 2);
@@ -1503,7 +1506,7 @@ static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, 
 			purchases += g[j].amount > 0;
 			count++;
 		}
-		rc = month_add(b, cid, month, rev, purchases, count);
+		rc = month_add(b, !orig.exists, cid, month, rev, purchases, count);
 		i = j;
 	}
 	/* products: one upsert each; what the customer owned before (its rows:
@@ -1511,7 +1514,7 @@ static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, 
 	qsort(g, n, sizeof *g, by_product_time);
 	struct prodrow *old = NULL;
 	size_t nold = 0;
-	if (!rc && !b->rebuilding && g[n - 1].product)
+	if (!rc && !b->rebuilding && orig.exists && g[n - 1].product)
 		rc = product_rows(b, cid, &old, &nold);
 	for (size_t i = 0; !rc && i < n;) {
 		size_t j = i;
@@ -1530,7 +1533,8 @@ static int flush_customer(struct gx_stats_batch *b, struct gx_stats_pending *p, 
 		if (g[i].product) {
 			char at[40];
 			gx_utc_iso(last, at, sizeof at);
-			rc = product_add(b, cid, pstr(p, g[i].product), category, qty, rev, purchases, at, NULL, NULL, 0);
+			rc = product_add(b, !orig.exists, cid, pstr(p, g[i].product), category, qty, rev, purchases, at, NULL,
+					 NULL, 0);
 			if (!rc && !b->rebuilding) {
 				/* the row after the upsert, as the upsert computes it */
 				const struct prodrow *o = NULL;
@@ -1717,7 +1721,7 @@ static int cagg_write(struct gx_stats_batch *b, struct cagg *a)
 {
 	int rc = srow_save(b, a->customer_id, &a->r);
 	for (size_t i = 0; !rc && i < a->nmonths; i++)
-		rc = month_add(b, a->customer_id, a->months[i].month, a->months[i].revenue, a->months[i].purchases,
+		rc = month_add(b, false, a->customer_id, a->months[i].month, a->months[i].revenue, a->months[i].purchases,
 			       a->months[i].transactions);
 	if (!rc && a->nproducts) {
 		/* one row per product: rows in time order, merged by name */
@@ -1735,7 +1739,7 @@ static int cagg_write(struct gx_stats_batch *b, struct cagg *a)
 				if (p->category && (!sum.category || strcmp(p->category, sum.category) > 0))
 					sum.category = p->category;
 			}
-			rc = product_add(b, a->customer_id, sum.product, sum.category, sum.quantity, sum.revenue,
+			rc = product_add(b, false, a->customer_id, sum.product, sum.category, sum.quantity, sum.revenue,
 					 sum.purchases, sum.last_at, NULL, NULL, 0);
 			i = j;
 		}

@@ -292,6 +292,21 @@ GX_TEST(analytics_incremental_equals_rebuild)
 	ASSERT_EQ_INT(gx_test_count(s, "SELECT count(*) FROM customer_stats INDEXED BY customer_stats_decline "
 				     "WHERE tenant_id > 0 AND decline = 1"),
 		      gx_test_count(s, "SELECT count(*) FROM customer_stats WHERE decline = 1"));
+	{
+		/* and the decline report's lookup of the flagged ids takes it */
+		struct gx_conn *r;
+		ASSERT_EQ_INT(gx_store_reader(s, &r), 0);
+		struct gx_stmt *st;
+		ASSERT_EQ_INT(gx_conn_prepare(r, "EXPLAIN QUERY PLAN SELECT customer_id FROM customer_stats WHERE "
+						 "tenant_id = ? AND decline = 1", &st), 0);
+		gx_stmt_bind_int64(st, 1, tid);
+		bool used = false;
+		while (gx_stmt_step(st) == GX_ROW)
+			used = used || strstr(gx_stmt_col_text(st, 3), "customer_stats_decline") != NULL;
+		gx_stmt_reset(st);
+		gx_store_release(r);
+		ASSERT_TRUE(used);
+	}
 	free(idx);
 	ASSERT_TRUE(strstr(inc, "|CNY|") != NULL);
 	free(reb);
