@@ -202,6 +202,40 @@ static int srow_load(struct gx_stats_batch *b, int64_t cid, struct srow *r)
 	return rc < 0 ? rc : 0;
 }
 
+/* Binds the purchase columns of a statistics row from k on, in the order
+ * tenant_id, customer_id, currency, transaction_count, purchase_count,
+ * repeat_count, revenue, purchase_amount, first_day_amount, cost,
+ * gross_margin, first_purchase_at, last_purchase_at, first_purchase_day,
+ * last_purchase_day, first_purchase_month; returns the next index. */
+static int bind_purchase(struct gx_stmt *st, int k, int64_t tenant_id, int64_t cid, const struct srow *r)
+{
+	char month[8] = "";
+	if (r->has_first)
+		gx_day_month(r->first_day, month, sizeof month);
+	gx_stmt_bind_int64(st, k++, tenant_id);
+	gx_stmt_bind_int64(st, k++, cid);
+	bind_opt_str(st, k++, r->currency);
+	gx_stmt_bind_int64(st, k++, r->tx_count);
+	gx_stmt_bind_int64(st, k++, r->purchase_count);
+	gx_stmt_bind_int64(st, k++, r->purchase_count > 1 ? r->purchase_count - 1 : 0);
+	gx_stmt_bind_int64(st, k++, r->revenue);
+	gx_stmt_bind_int64(st, k++, r->purchase_amount);
+	gx_stmt_bind_int64(st, k++, r->first_day_amount);
+	gx_stmt_bind_int64(st, k++, r->cost);
+	gx_stmt_bind_int64(st, k++, r->revenue - r->cost);
+	if (r->has_first) {
+		gx_stmt_bind_str(st, k++, r->first_at);
+		gx_stmt_bind_str(st, k++, r->last_at);
+		gx_stmt_bind_int64(st, k++, r->first_day);
+		gx_stmt_bind_int64(st, k++, r->last_day);
+		gx_stmt_bind_str(st, k++, month); /* both backends copy what they bind */
+	} else {
+		for (int i = 0; i < 5; i++)
+			gx_stmt_bind_null(st, k++);
+	}
+	return k;
+}
+
 /* Writes the purchase columns (the service columns keep their values, or
  * start at zero on a new row). */
 static int srow_save(struct gx_stats_batch *b, int64_t cid, const struct srow *r)
@@ -222,32 +256,9 @@ static int srow_save(struct gx_stats_batch *b, int64_t cid, const struct srow *r
 		"first_purchase_month = excluded.first_purchase_month, updated_at = excluded.updated_at", &st);
 	if (rc)
 		return rc;
-	char now[40], month[8] = "";
+	char now[40];
 	gx_utc_iso(gx_now_ms(), now, sizeof now);
-	if (r->has_first)
-		gx_day_month(r->first_day, month, sizeof month);
-	int k = 1;
-	gx_stmt_bind_int64(st, k++, b->ctx->tenant_id);
-	gx_stmt_bind_int64(st, k++, cid);
-	bind_opt_str(st, k++, r->currency);
-	gx_stmt_bind_int64(st, k++, r->tx_count);
-	gx_stmt_bind_int64(st, k++, r->purchase_count);
-	gx_stmt_bind_int64(st, k++, r->purchase_count > 1 ? r->purchase_count - 1 : 0);
-	gx_stmt_bind_int64(st, k++, r->revenue);
-	gx_stmt_bind_int64(st, k++, r->purchase_amount);
-	gx_stmt_bind_int64(st, k++, r->first_day_amount);
-	gx_stmt_bind_int64(st, k++, r->cost);
-	gx_stmt_bind_int64(st, k++, r->revenue - r->cost);
-	if (r->has_first) {
-		gx_stmt_bind_str(st, k++, r->first_at);
-		gx_stmt_bind_str(st, k++, r->last_at);
-		gx_stmt_bind_int64(st, k++, r->first_day);
-		gx_stmt_bind_int64(st, k++, r->last_day);
-		gx_stmt_bind_str(st, k++, month);
-	} else {
-		for (int i = 0; i < 5; i++)
-			gx_stmt_bind_null(st, k++);
-	}
+	int k = bind_purchase(st, 1, b->ctx->tenant_id, cid, r);
 	gx_stmt_bind_str(st, k++, now);
 	return step_done(st);
 }
@@ -369,31 +380,7 @@ static int rebuilt_put(void *u, size_t i, const struct gx_scores *o, const char 
 		"?, ?, ?, ?)", &st);
 	if (rc)
 		return rc;
-	char month[8] = "";
-	if (r->has_first)
-		gx_day_month(r->first_day, month, sizeof month);
-	int k = 1;
-	gx_stmt_bind_int64(st, k++, b->ctx->tenant_id);
-	gx_stmt_bind_int64(st, k++, x->cid);
-	bind_opt_str(st, k++, r->currency);
-	gx_stmt_bind_int64(st, k++, r->tx_count);
-	gx_stmt_bind_int64(st, k++, r->purchase_count);
-	gx_stmt_bind_int64(st, k++, r->purchase_count > 1 ? r->purchase_count - 1 : 0);
-	gx_stmt_bind_int64(st, k++, r->revenue);
-	gx_stmt_bind_int64(st, k++, r->purchase_amount);
-	gx_stmt_bind_int64(st, k++, r->first_day_amount);
-	gx_stmt_bind_int64(st, k++, r->cost);
-	gx_stmt_bind_int64(st, k++, r->revenue - r->cost);
-	if (r->has_first) {
-		gx_stmt_bind_str(st, k++, r->first_at);
-		gx_stmt_bind_str(st, k++, r->last_at);
-		gx_stmt_bind_int64(st, k++, r->first_day);
-		gx_stmt_bind_int64(st, k++, r->last_day);
-		gx_stmt_bind_str(st, k++, month);
-	} else {
-		for (int j = 0; j < 5; j++)
-			gx_stmt_bind_null(st, k++);
-	}
+	int k = bind_purchase(st, 1, b->ctx->tenant_id, x->cid, r);
 	gx_stmt_bind_int64(st, k++, x->cost_to_serve);
 	gx_stmt_bind_int64(st, k++, x->activity_count);
 	bind_opt_str(st, k++, x->last_contact);
@@ -564,32 +551,9 @@ static int srow_insert_new(struct gx_stats_batch *b, int64_t cid, const struct s
 			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st);
 	if (rc)
 		return rc;
-	char now[40], month[8] = "";
+	char now[40];
 	gx_utc_iso(gx_now_ms(), now, sizeof now);
-	if (r->has_first)
-		gx_day_month(r->first_day, month, sizeof month);
-	int k = 1;
-	gx_stmt_bind_int64(st, k++, b->ctx->tenant_id);
-	gx_stmt_bind_int64(st, k++, cid);
-	bind_opt_str(st, k++, r->currency);
-	gx_stmt_bind_int64(st, k++, r->tx_count);
-	gx_stmt_bind_int64(st, k++, r->purchase_count);
-	gx_stmt_bind_int64(st, k++, r->purchase_count > 1 ? r->purchase_count - 1 : 0);
-	gx_stmt_bind_int64(st, k++, r->revenue);
-	gx_stmt_bind_int64(st, k++, r->purchase_amount);
-	gx_stmt_bind_int64(st, k++, r->first_day_amount);
-	gx_stmt_bind_int64(st, k++, r->cost);
-	gx_stmt_bind_int64(st, k++, r->revenue - r->cost);
-	if (r->has_first) {
-		gx_stmt_bind_str(st, k++, r->first_at);
-		gx_stmt_bind_str(st, k++, r->last_at);
-		gx_stmt_bind_int64(st, k++, r->first_day);
-		gx_stmt_bind_int64(st, k++, r->last_day);
-		gx_stmt_bind_str(st, k++, month);
-	} else {
-		for (int i = 0; i < 5; i++)
-			gx_stmt_bind_null(st, k++);
-	}
+	int k = bind_purchase(st, 1, b->ctx->tenant_id, cid, r);
 	gx_stmt_bind_int64(st, k++, v.count);
 	gx_stmt_bind_int64(st, k++, v.cost);
 	bind_opt_str(st, k++, v.last);
