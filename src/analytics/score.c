@@ -1000,6 +1000,32 @@ static int load_windows(struct scorer *sc, struct window **out, size_t *n)
 
 #define CHUNK 2000
 
+/* The scores of one statistics row: its currency's state and fit, its
+ * decline window (w: every customer's, sorted; none means zero sums). */
+static int score_one(struct scorer *sc, const struct srec *r, const struct window *w, size_t nw, struct gx_scores *o)
+{
+	struct cur_state *cs = NULL;
+	int rc = *r->currency ? load_currency(sc, r->currency, &cs) : 0;
+	if (rc)
+		return rc;
+	struct window key = {.customer_id = r->customer_id}, zero = key;
+	const struct window *hit = nw ? bsearch(&key, w, nw, sizeof *w, by_customer) : NULL;
+	compute_scores(sc, cs, r, r->has_first ? (hit ? hit : &zero) : NULL, o);
+	return 0;
+}
+
+/* The end of a scoring pass: the memos freed, the summary made. */
+static int score_finish(struct scorer *sc, json_t *currencies, int64_t scored, int rc, json_t **summary)
+{
+	for (int i = 0; i < sc->ncur; i++)
+		gx_clv_memo_free(sc->cur[i].memo);
+	if (!rc && summary)
+		*summary = json_pack("{s:I, s:O, s:s}", "customers", (json_int_t)scored, "currencies", currencies,
+				     "scored_at", sc->now_iso);
+	json_decref(currencies);
+	return rc;
+}
+
 int gx_analytics_score_in(struct gx_ctx *ctx, struct gx_conn *c, struct gx_tz *tz, json_t **summary)
 {
 	if (summary)
@@ -1035,16 +1061,10 @@ int gx_analytics_score_in(struct gx_ctx *ctx, struct gx_conn *c, struct gx_tz *t
 		gx_stmt_reset(st);
 		rc = rc < 0 ? rc : 0;
 		for (size_t i = 0; !rc && i < n; i++) {
-			struct cur_state *cs = NULL;
-			if (*rows[i].currency)
-				rc = load_currency(&sc, rows[i].currency, &cs);
-			struct window key = {.customer_id = rows[i].customer_id}, zero = key;
-			struct window *hit = nw ? bsearch(&key, w, nw, sizeof *w, by_customer) : NULL;
 			struct gx_scores o;
-			if (!rc) {
-				compute_scores(&sc, cs, &rows[i], rows[i].has_first ? (hit ? hit : &zero) : NULL, &o);
+			rc = score_one(&sc, &rows[i], w, nw, &o);
+			if (!rc)
 				rc = write_scores(&sc, &rows[i], &o);
-			}
 			scored++;
 		}
 		if (n < CHUNK)
@@ -1053,13 +1073,7 @@ int gx_analytics_score_in(struct gx_ctx *ctx, struct gx_conn *c, struct gx_tz *t
 	}
 	free(rows);
 	free(w);
-	for (int i = 0; i < sc.ncur; i++)
-		gx_clv_memo_free(sc.cur[i].memo);
-	if (!rc && summary)
-		*summary = json_pack("{s:I, s:O, s:s}", "customers", (json_int_t)scored, "currencies", currencies,
-				     "scored_at", sc.now_iso);
-	json_decref(currencies);
-	return rc;
+	return score_finish(&sc, currencies, scored, rc, summary);
 }
 
 int gx_analytics_score_rows(struct gx_ctx *ctx, struct gx_conn *c, struct gx_tz *tz,
@@ -1093,25 +1107,13 @@ int gx_analytics_score_rows(struct gx_ctx *ctx, struct gx_conn *c, struct gx_tz 
 			r.last_day = x->last_day;
 			r.first_ms = x->first_ms;
 		}
-		struct cur_state *cs = NULL;
-		if (*r.currency)
-			rc = load_currency(&sc, r.currency, &cs);
-		struct window key = {.customer_id = r.customer_id}, zero = key;
-		struct window *hit = nw ? bsearch(&key, w, nw, sizeof *w, by_customer) : NULL;
 		struct gx_scores o;
-		if (!rc) {
-			compute_scores(&sc, cs, &r, r.has_first ? (hit ? hit : &zero) : NULL, &o);
+		rc = score_one(&sc, &r, w, nw, &o);
+		if (!rc)
 			rc = put(u, i, &o, sc.now_iso);
-		}
 	}
 	free(w);
-	for (int i = 0; i < sc.ncur; i++)
-		gx_clv_memo_free(sc.cur[i].memo);
-	if (!rc && summary)
-		*summary = json_pack("{s:I, s:O, s:s}", "customers", (json_int_t)n, "currencies", currencies,
-				     "scored_at", sc.now_iso);
-	json_decref(currencies);
-	return rc;
+	return score_finish(&sc, currencies, (int64_t)n, rc, summary);
 }
 
 int gx_analytics_score_all(struct gx_store *s, int64_t tenant_id, json_t **summary)
